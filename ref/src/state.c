@@ -106,6 +106,7 @@ sgp_err sgp_state_init(struct sgp_state *st, void *mem, size_t mem_len, const st
   SGP_ENSURE(self < p->n, SGP_ERR_NODE_ID);
   SGP_ENSURE(generation >= 1, SGP_ERR_RANGE); /* SGP-STATE-3 */
   SGP_ENSURE(mem_len >= sgp_state_mem_size(p), SGP_ERR_NO_SPACE);
+  SGP_ENSURE(((uintptr_t)mem & 7u) == 0, SGP_ERR_INVALID_ARG);
   /* libsodium's secret key is seed || public key. */
   SGP_ENSURE(sodium_memcmp(sk + 32, keys[self], 32) == 0, SGP_ERR_KEY_MISMATCH);
 
@@ -116,9 +117,11 @@ sgp_err sgp_state_init(struct sgp_state *st, void *mem, size_t mem_len, const st
   st->keys = keys;
   st->sk = sk;
   st->verifier = v ? *v : sgp_verifier_default;
-  st->e = mem;
-  st->scratch = (uint64_t *)(st->e + p->n);
-  st->silent = (uint16_t *)(st->scratch + p->n);
+  /* Layout: scratch (8-aligned) | entries | silent rows. */
+  st->mem = mem;
+  st->scratch = mem;
+  st->e = (struct sgp_entry *)(st->scratch + p->n);
+  st->silent = (uint16_t *)(st->e + p->n);
   return commit_own(st, generation, 1, NULL, 0);
 }
 

@@ -44,7 +44,7 @@ struct sgp_state *tu_state_new(const struct tu_cluster *c, const struct sgp_para
 
 void tu_state_free(struct sgp_state *st) {
   if (!st) return;
-  free(st->e); /* e is the start of the caller-provided block */
+  free(st->mem);
   free(st);
 }
 

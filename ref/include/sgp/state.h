@@ -59,6 +59,7 @@ struct sgp_state {
   const uint8_t (*keys)[SGP_SIGN_PK_BYTES]; /* n roster signing keys */
   const uint8_t *sk;                        /* own 64-byte Ed25519 secret key */
   struct sgp_verifier verifier;
+  void *mem;               /* the caller's block (8-byte aligned) */
   struct sgp_entry *e;     /* n entries */
   uint16_t *silent;        /* n * max_silent ids (row i at i*max_silent) */
   uint64_t *scratch;       /* n words: consensus votes, delta selection (not logical state) */
@@ -68,6 +69,8 @@ struct sgp_state {
   struct sgp_stats stats;
 };
 
+/* Bytes of caller memory the state needs (0 if p is invalid); the block
+ * must be 8-byte aligned (malloc's is). */
 size_t sgp_state_mem_size(const struct sgp_params *p);
 
 /* Starts a node with a fresh generation (>= 1, persisted by the caller so it
