@@ -21,6 +21,9 @@ for preset in default asan; do
   ctest --preset "$preset" -j"$jobs"
 done
 
+step "lint: clang-format, clang-tidy, cppcheck on ref/"
+bash tools/lint.sh
+
 step "formal model (spin)"
 bash spec/model/check.sh
 

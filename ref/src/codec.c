@@ -78,7 +78,7 @@ static sgp_err walk_len_field(const pb_field_iter_t *it, struct sgp_cursor *c, s
   if (lt == PB_LTYPE_BYTES) {
     size_t max = it->data_size - offsetof(pb_bytes_array_t, bytes);
     SGP_ENSURE(len > 0 || repeated, SGP_ERR_DEFAULT_PRESENT); /* SGP-WIRE-7 */
-    SGP_ENSURE(len <= max, SGP_ERR_TOO_LARGE);                 /* SGP-WIRE-10 */
+    SGP_ENSURE(len <= max, SGP_ERR_TOO_LARGE);                /* SGP-WIRE-10 */
     return SGP_OK;
   }
   if (PB_LTYPE_IS_SUBMSG(it->type)) {
@@ -94,14 +94,14 @@ static sgp_err walk_message(const pb_msgdesc_t *desc, const void *base, struct s
   size_t count = 0;
   while (sgp_cursor_left(c) > 0) {
     uint64_t key;
-    SGP_GUARD(sgp_cursor_read_varint(c, &key));                 /* SGP-WIRE-2 */
+    SGP_GUARD(sgp_cursor_read_varint(c, &key)); /* SGP-WIRE-2 */
     SGP_ENSURE(key <= UINT32_MAX, SGP_ERR_VARINT);
     uint32_t tag = (uint32_t)(key >> 3);
     int wt = (int)(key & 7);
     pb_field_iter_t it;
     SGP_ENSURE(pb_field_iter_begin_const(&it, desc, base), SGP_ERR_DECODE);
     SGP_ENSURE(tag != 0 && pb_field_iter_find(&it, tag), SGP_ERR_UNKNOWN_FIELD); /* SGP-WIRE-4 */
-    SGP_ENSURE(wt == expected_wire_type(it.type), SGP_ERR_WIRE_TYPE);           /* SGP-WIRE-3 */
+    SGP_ENSURE(wt == expected_wire_type(it.type), SGP_ERR_WIRE_TYPE);            /* SGP-WIRE-3 */
     SGP_ENSURE(tag >= last_tag, SGP_ERR_FIELD_ORDER);                            /* SGP-WIRE-5 */
     int repeated_msg = PB_HTYPE(it.type) == PB_HTYPE_REPEATED && PB_LTYPE_IS_SUBMSG(it.type);
     SGP_ENSURE(tag != last_tag || repeated_msg, SGP_ERR_DUPLICATE_FIELD); /* SGP-WIRE-6 */
@@ -110,8 +110,8 @@ static sgp_err walk_message(const pb_msgdesc_t *desc, const void *base, struct s
 
     if (wt == WT_VARINT) {
       uint64_t v;
-      SGP_GUARD(read_u32_varint(c, &v));                /* SGP-WIRE-8 */
-      SGP_ENSURE(v != 0, SGP_ERR_DEFAULT_PRESENT);      /* SGP-WIRE-7 */
+      SGP_GUARD(read_u32_varint(c, &v));           /* SGP-WIRE-8 */
+      SGP_ENSURE(v != 0, SGP_ERR_DEFAULT_PRESENT); /* SGP-WIRE-7 */
     } else if (wt == WT_LEN) {
       SGP_GUARD(walk_len_field(&it, c, &count));
     } else {
@@ -132,11 +132,11 @@ static int strictly_ascending(const uint32_t *v, size_t n) {
 }
 
 sgp_err sgp_report_msg_validate(const sgp_report_msg *r, uint32_t n) {
-  SGP_ENSURE(n == 0 || r->origin < n, SGP_ERR_NODE_ID);                    /* SGP-WIRE-17 */
+  SGP_ENSURE(n == 0 || r->origin < n, SGP_ERR_NODE_ID); /* SGP-WIRE-17 */
   SGP_ENSURE(r->origin < SGP_MAX_NODES, SGP_ERR_NODE_ID);
-  SGP_ENSURE(r->generation >= 1 && r->seq >= 1, SGP_ERR_RANGE);            /* SGP-WIRE-18 */
-  SGP_ENSURE(r->suspicion <= SGP_SUSPICION_MAX, SGP_ERR_RANGE);            /* SGP-WIRE-19 */
-  SGP_ENSURE(r->sub_count == SGP_SUBSCORES, SGP_ERR_SUB_COUNT);            /* SGP-WIRE-20 */
+  SGP_ENSURE(r->generation >= 1 && r->seq >= 1, SGP_ERR_RANGE); /* SGP-WIRE-18 */
+  SGP_ENSURE(r->suspicion <= SGP_SUSPICION_MAX, SGP_ERR_RANGE); /* SGP-WIRE-19 */
+  SGP_ENSURE(r->sub_count == SGP_SUBSCORES, SGP_ERR_SUB_COUNT); /* SGP-WIRE-20 */
   for (size_t i = 0; i < SGP_SUBSCORES; i++)
     SGP_ENSURE(r->sub[i] <= SGP_SUBSCORE_MAX, SGP_ERR_RANGE);
   SGP_ENSURE(r->silent_count <= SGP_MAX_SILENT, SGP_ERR_TOO_MANY);
@@ -145,13 +145,13 @@ sgp_err sgp_report_msg_validate(const sgp_report_msg *r, uint32_t n) {
     SGP_ENSURE(r->silent[i] != r->origin, SGP_ERR_SELF_SILENT);
     SGP_ENSURE((n == 0 || r->silent[i] < n) && r->silent[i] < SGP_MAX_NODES, SGP_ERR_NODE_ID);
   }
-  SGP_ENSURE(r->sig.size == SGP_SIG_BYTES, SGP_ERR_SIG_LEN);               /* SGP-WIRE-22 */
+  SGP_ENSURE(r->sig.size == SGP_SIG_BYTES, SGP_ERR_SIG_LEN); /* SGP-WIRE-22 */
   return SGP_OK;
 }
 
 sgp_err sgp_packet_validate(const sgp_packet *p, uint32_t n) {
-  SGP_ENSURE(p->version == SGP_PROTOCOL_VERSION, SGP_ERR_VERSION);          /* SGP-WIRE-13 */
-  SGP_ENSURE(n == 0 || p->sender < n, SGP_ERR_NODE_ID);                     /* SGP-WIRE-17 */
+  SGP_ENSURE(p->version == SGP_PROTOCOL_VERSION, SGP_ERR_VERSION); /* SGP-WIRE-13 */
+  SGP_ENSURE(n == 0 || p->sender < n, SGP_ERR_NODE_ID);            /* SGP-WIRE-17 */
   SGP_ENSURE(p->sender < SGP_MAX_NODES, SGP_ERR_NODE_ID);
   SGP_ENSURE(p->digest_count <= SGP_MAX_DIGEST && p->reports_count <= SGP_MAX_REPORTS,
              SGP_ERR_TOO_MANY);

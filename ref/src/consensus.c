@@ -3,11 +3,16 @@
 
 const char *sgp_verdict_name(sgp_verdict v) {
   switch (v) {
-    case SGP_VERDICT_CLEAN: return "CLEAN";
-    case SGP_VERDICT_SUSPECT: return "SUSPECT";
-    case SGP_VERDICT_COMPROMISED: return "COMPROMISED";
-    case SGP_VERDICT_SILENT: return "SILENT";
-    default: return "UNKNOWN";
+    case SGP_VERDICT_CLEAN:
+      return "CLEAN";
+    case SGP_VERDICT_SUSPECT:
+      return "SUSPECT";
+    case SGP_VERDICT_COMPROMISED:
+      return "COMPROMISED";
+    case SGP_VERDICT_SILENT:
+      return "SILENT";
+    default:
+      return "UNKNOWN";
   }
 }
 

@@ -3,13 +3,12 @@
 #include <string.h>
 
 struct sgp_cursor sgp_cursor_reader(const uint8_t *data, size_t len) {
-  /* Readers never write through data; the cast keeps one struct for both. */
-  struct sgp_cursor c = {(uint8_t *)(uintptr_t)data, data ? len : 0, 0};
+  struct sgp_cursor c = {.cdata = data, .len = data ? len : 0, .pos = 0};
   return c;
 }
 
 struct sgp_cursor sgp_cursor_writer(uint8_t *data, size_t cap) {
-  struct sgp_cursor c = {data, data ? cap : 0, 0};
+  struct sgp_cursor c = {.data = data, .len = data ? cap : 0, .pos = 0};
   return c;
 }
 
@@ -17,7 +16,9 @@ int sgp_cursor_valid(const struct sgp_cursor *c) {
   return c && c->pos <= c->len && (c->len == 0 || c->data);
 }
 
-size_t sgp_cursor_left(const struct sgp_cursor *c) { return c->len - c->pos; }
+size_t sgp_cursor_left(const struct sgp_cursor *c) {
+  return c->len - c->pos;
+}
 
 sgp_err sgp_cursor_skip(struct sgp_cursor *c, size_t n) {
   SGP_ENSURE(sgp_cursor_left(c) >= n, SGP_ERR_TRUNCATED);
@@ -68,7 +69,9 @@ sgp_err sgp_cursor_read_u32(struct sgp_cursor *c, uint32_t *v) {
   return SGP_OK;
 }
 
-sgp_err sgp_cursor_read_u64(struct sgp_cursor *c, uint64_t *v) { return read_be(c, 8, v); }
+sgp_err sgp_cursor_read_u64(struct sgp_cursor *c, uint64_t *v) {
+  return read_be(c, 8, v);
+}
 
 sgp_err sgp_cursor_read_varint(struct sgp_cursor *c, uint64_t *v) {
   uint64_t x = 0;
@@ -109,10 +112,18 @@ static sgp_err write_be(struct sgp_cursor *c, size_t n, uint64_t v) {
   return sgp_cursor_write(c, tmp, n);
 }
 
-sgp_err sgp_cursor_write_u8(struct sgp_cursor *c, uint8_t v) { return write_be(c, 1, v); }
-sgp_err sgp_cursor_write_u16(struct sgp_cursor *c, uint16_t v) { return write_be(c, 2, v); }
-sgp_err sgp_cursor_write_u32(struct sgp_cursor *c, uint32_t v) { return write_be(c, 4, v); }
-sgp_err sgp_cursor_write_u64(struct sgp_cursor *c, uint64_t v) { return write_be(c, 8, v); }
+sgp_err sgp_cursor_write_u8(struct sgp_cursor *c, uint8_t v) {
+  return write_be(c, 1, v);
+}
+sgp_err sgp_cursor_write_u16(struct sgp_cursor *c, uint16_t v) {
+  return write_be(c, 2, v);
+}
+sgp_err sgp_cursor_write_u32(struct sgp_cursor *c, uint32_t v) {
+  return write_be(c, 4, v);
+}
+sgp_err sgp_cursor_write_u64(struct sgp_cursor *c, uint64_t v) {
+  return write_be(c, 8, v);
+}
 
 sgp_err sgp_cursor_read_line(struct sgp_cursor *c, const char **line, size_t *line_len,
                              size_t max_line, unsigned *lineno) {

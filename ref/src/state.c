@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 void sgp_params_default(struct sgp_params *p, uint32_t n) {
   p->n = n;
   p->max_silent = SGP_MAX_SILENT;
@@ -17,20 +16,19 @@ void sgp_params_default(struct sgp_params *p, uint32_t n) {
 }
 
 sgp_err sgp_params_validate(const struct sgp_params *p) {
-  SGP_ENSURE(p->n >= 1 && p->n <= SGP_MAX_NODES, SGP_ERR_RANGE);                 /* SGP-PARAM-1 */
+  SGP_ENSURE(p->n >= 1 && p->n <= SGP_MAX_NODES, SGP_ERR_RANGE); /* SGP-PARAM-1 */
   SGP_ENSURE(p->max_silent >= 1 && p->max_silent <= SGP_MAX_SILENT, SGP_ERR_RANGE);
   SGP_ENSURE(p->t_cleanup >= 1 && p->t_cleanup < SGP_AGE_MAX, SGP_ERR_RANGE);
   SGP_ENSURE(p->heartbeat >= 1 && p->heartbeat <= p->t_cleanup, SGP_ERR_RANGE);
-  SGP_ENSURE(p->theta_suspect <= p->theta_compromised &&
-                 p->theta_compromised <= SGP_SUSPICION_MAX,
+  SGP_ENSURE(p->theta_suspect <= p->theta_compromised && p->theta_compromised <= SGP_SUSPICION_MAX,
              SGP_ERR_RANGE);
   return SGP_OK;
 }
 
 size_t sgp_state_mem_size(const struct sgp_params *p) {
   if (sgp_params_validate(p) != SGP_OK) return 0;
-  return (size_t)p->n * (sizeof(struct sgp_entry) + sizeof(uint64_t) +
-                         (size_t)p->max_silent * sizeof(uint16_t));
+  return (size_t)p->n *
+         (sizeof(struct sgp_entry) + sizeof(uint64_t) + (size_t)p->max_silent * sizeof(uint16_t));
 }
 
 const uint16_t *sgp_state_silent_row(const struct sgp_state *st, uint32_t i) {
@@ -98,9 +96,8 @@ static sgp_err commit_own(struct sgp_state *st, uint32_t gen, uint32_t seq, cons
 }
 
 sgp_err sgp_state_init(struct sgp_state *st, void *mem, size_t mem_len, const struct sgp_params *p,
-                       uint32_t self, uint32_t generation,
-                       const uint8_t (*keys)[SGP_SIGN_PK_BYTES], const uint8_t sk[64],
-                       const struct sgp_verifier *v) {
+                       uint32_t self, uint32_t generation, const uint8_t (*keys)[SGP_SIGN_PK_BYTES],
+                       const uint8_t sk[64], const struct sgp_verifier *v) {
   SGP_ENSURE(st && mem && p && keys && sk, SGP_ERR_INVALID_ARG);
   SGP_GUARD(sgp_params_validate(p));
   SGP_ENSURE(self < p->n, SGP_ERR_NODE_ID);
@@ -393,9 +390,9 @@ static void hash_be(crypto_hash_sha256_state *h, uint64_t v, size_t n) {
 void sgp_state_hash(const struct sgp_state *st, uint8_t out[32]) {
   crypto_hash_sha256_state h;
   crypto_hash_sha256_init(&h);
-  const uint32_t head[] = {st->p.n,         st->p.max_silent,         st->p.t_cleanup,
-                           st->p.heartbeat, st->p.theta_suspect,      st->p.theta_compromised,
-                           st->self,        st->local_suspicion,      (uint32_t)st->local_dirty};
+  const uint32_t head[] = {st->p.n,         st->p.max_silent,    st->p.t_cleanup,
+                           st->p.heartbeat, st->p.theta_suspect, st->p.theta_compromised,
+                           st->self,        st->local_suspicion, (uint32_t)st->local_dirty};
   for (size_t k = 0; k < sizeof head / sizeof head[0]; k++) hash_be(&h, head[k], 4);
   hash_be(&h, st->round, 8);
   for (size_t k = 0; k < SGP_SUBSCORES; k++) hash_be(&h, st->local_sub[k], 2);

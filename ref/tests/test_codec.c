@@ -78,11 +78,11 @@ Test(codec, encode_no_space) {
   cr_assert_eq(sgp_packet_encode(pkt, 4, buf, 10, &len), SGP_ERR_NO_SPACE);
 }
 
-#define EXPECT_BYTES(err, ...)                                        \
-  do {                                                                \
-    const uint8_t in_[] = {__VA_ARGS__};                              \
-    cr_assert_eq(sgp_packet_decode(pkt, 0, in_, sizeof in_), (err),   \
-                 "got %s", sgp_err_name(sgp_packet_decode(pkt, 0, in_, sizeof in_))); \
+#define EXPECT_BYTES(err, ...)                                                \
+  do {                                                                        \
+    const uint8_t in_[] = {__VA_ARGS__};                                      \
+    cr_assert_eq(sgp_packet_decode(pkt, 0, in_, sizeof in_), (err), "got %s", \
+                 sgp_err_name(sgp_packet_decode(pkt, 0, in_, sizeof in_)));   \
   } while (0)
 
 /* A minimal valid SYN: version 1, sender 2, kind SYN, one digest entry {0,1,1}. */
@@ -111,14 +111,14 @@ Test(codec, reject_u32_overflow) {
 }
 /* SGP-WIRE-3 */
 Test(codec, reject_wire_type) {
-  EXPECT_BYTES(SGP_ERR_WIRE_TYPE, 0x0a, 0x01, 0x01);             /* version as LEN */
-  EXPECT_BYTES(SGP_ERR_WIRE_TYPE, 0x08, 0x01, 0x20, 0x01);       /* digest as VARINT */
-  EXPECT_BYTES(SGP_ERR_WIRE_TYPE, 0x08, 0x01, 0x0b);             /* group start */
+  EXPECT_BYTES(SGP_ERR_WIRE_TYPE, 0x0a, 0x01, 0x01);       /* version as LEN */
+  EXPECT_BYTES(SGP_ERR_WIRE_TYPE, 0x08, 0x01, 0x20, 0x01); /* digest as VARINT */
+  EXPECT_BYTES(SGP_ERR_WIRE_TYPE, 0x08, 0x01, 0x0b);       /* group start */
 }
 /* SGP-WIRE-4 */
 Test(codec, reject_unknown_field) {
-  EXPECT_BYTES(SGP_ERR_UNKNOWN_FIELD, 0x08, 0x01, 0x48, 0x01);    /* field 9 */
-  EXPECT_BYTES(SGP_ERR_UNKNOWN_FIELD, 0x00, 0x01);                /* field 0 */
+  EXPECT_BYTES(SGP_ERR_UNKNOWN_FIELD, 0x08, 0x01, 0x48, 0x01); /* field 9 */
+  EXPECT_BYTES(SGP_ERR_UNKNOWN_FIELD, 0x00, 0x01);             /* field 0 */
   /* unknown field inside a Version */
   EXPECT_BYTES(SGP_ERR_UNKNOWN_FIELD, 0x08, 0x01, 0x22, 0x02, 0x28, 0x01);
 }
@@ -133,13 +133,13 @@ Test(codec, reject_duplicate_field) {
 /* SGP-WIRE-7: defaults are omitted, packed runs are never empty */
 Test(codec, reject_default_present) {
   EXPECT_BYTES(SGP_ERR_DEFAULT_PRESENT, 0x08, 0x00);
-  EXPECT_BYTES(SGP_ERR_DEFAULT_PRESENT, 0x08, 0x01, 0x2a, 0x02, 0x2a, 0x00);   /* empty sub */
-  EXPECT_BYTES(SGP_ERR_DEFAULT_PRESENT, 0x08, 0x01, 0x2a, 0x02, 0x3a, 0x00);   /* empty sig */
+  EXPECT_BYTES(SGP_ERR_DEFAULT_PRESENT, 0x08, 0x01, 0x2a, 0x02, 0x2a, 0x00); /* empty sub */
+  EXPECT_BYTES(SGP_ERR_DEFAULT_PRESENT, 0x08, 0x01, 0x2a, 0x02, 0x3a, 0x00); /* empty sig */
 }
 /* SGP-WIRE-10: count and size bounds */
 Test(codec, reject_too_many) {
-  EXPECT_BYTES(SGP_ERR_TOO_MANY, 0x2a, 0x08, 0x2a, 0x06, 1, 2, 3, 4, 5, 6);    /* 6 subs */
-  uint8_t big[80] = {0x2a, 0x44, 0x3a, 0x42};                                  /* sig 66 B */
+  EXPECT_BYTES(SGP_ERR_TOO_MANY, 0x2a, 0x08, 0x2a, 0x06, 1, 2, 3, 4, 5, 6); /* 6 subs */
+  uint8_t big[80] = {0x2a, 0x44, 0x3a, 0x42};                               /* sig 66 B */
   cr_assert_eq(sgp_packet_decode(pkt, 0, big, 4 + 0x42), SGP_ERR_TOO_LARGE);
 }
 /* SGP-WIRE-13 */
@@ -149,11 +149,11 @@ Test(codec, reject_version) {
 }
 /* SGP-WIRE-14 */
 Test(codec, reject_kind) {
-  EXPECT_BYTES(SGP_ERR_KIND, 0x08, 0x01);                            /* unspecified */
-  EXPECT_BYTES(SGP_ERR_KIND, 0x08, 0x01, 0x18, 0x07);                /* unknown kind */
-  EXPECT_BYTES(SGP_ERR_KIND, 0x08, 0x01, 0x18, 0x02);                /* ACK without digest */
+  EXPECT_BYTES(SGP_ERR_KIND, 0x08, 0x01);             /* unspecified */
+  EXPECT_BYTES(SGP_ERR_KIND, 0x08, 0x01, 0x18, 0x07); /* unknown kind */
+  EXPECT_BYTES(SGP_ERR_KIND, 0x08, 0x01, 0x18, 0x02); /* ACK without digest */
   make_ack(pkt2);
-  pkt2->kind = sgp_v1_Kind_KIND_SYN;                                 /* SYN with reports */
+  pkt2->kind = sgp_v1_Kind_KIND_SYN; /* SYN with reports */
   size_t len = raw_encode(pkt2);
   cr_assert_eq(sgp_packet_decode(pkt, 0, buf, len), SGP_ERR_KIND);
 }
@@ -165,14 +165,30 @@ static sgp_err mutate_and_decode(void (*mut)(sgp_packet *), uint32_t n) {
   size_t len = raw_encode(pkt2);
   return sgp_packet_decode(pkt, n, buf, len);
 }
-static void m_susp(sgp_packet *p) { p->reports[0].suspicion = 5001; }
-static void m_sub(sgp_packet *p) { p->reports[0].sub[2] = 1001; }
-static void m_subcount(sgp_packet *p) { p->reports[0].sub_count = 4; }
-static void m_gen0(sgp_packet *p) { p->reports[0].generation = 0; }
-static void m_dgen0(sgp_packet *p) { p->digest[1].seq = 0; }
-static void m_siglen(sgp_packet *p) { p->reports[0].sig.size = 63; }
-static void m_order(sgp_packet *p) { p->digest[1].origin = 0; }
-static void m_rorder(sgp_packet *p) { p->reports[1].origin = 0; }
+static void m_susp(sgp_packet *p) {
+  p->reports[0].suspicion = 5001;
+}
+static void m_sub(sgp_packet *p) {
+  p->reports[0].sub[2] = 1001;
+}
+static void m_subcount(sgp_packet *p) {
+  p->reports[0].sub_count = 4;
+}
+static void m_gen0(sgp_packet *p) {
+  p->reports[0].generation = 0;
+}
+static void m_dgen0(sgp_packet *p) {
+  p->digest[1].seq = 0;
+}
+static void m_siglen(sgp_packet *p) {
+  p->reports[0].sig.size = 63;
+}
+static void m_order(sgp_packet *p) {
+  p->digest[1].origin = 0;
+}
+static void m_rorder(sgp_packet *p) {
+  p->reports[1].origin = 0;
+}
 static void m_silent_order(sgp_packet *p) {
   p->reports[0].silent_count = 2;
   p->reports[0].silent[0] = 3;
@@ -182,8 +198,12 @@ static void m_self_silent(sgp_packet *p) {
   p->reports[0].silent_count = 1;
   p->reports[0].silent[0] = p->reports[0].origin;
 }
-static void m_sender(sgp_packet *p) { p->sender = 9; }
-static void m_origin(sgp_packet *p) { p->reports[1].origin = 9; }
+static void m_sender(sgp_packet *p) {
+  p->sender = 9;
+}
+static void m_origin(sgp_packet *p) {
+  p->reports[1].origin = 9;
+}
 
 /* SGP-WIRE-19, SGP-WIRE-20 */
 Test(codec, reject_semantic_ranges) {
@@ -197,7 +217,9 @@ Test(codec, reject_zero_versions) {
   cr_assert_eq(mutate_and_decode(m_dgen0, 4), SGP_ERR_RANGE);
 }
 /* SGP-WIRE-22 */
-Test(codec, reject_sig_len) { cr_assert_eq(mutate_and_decode(m_siglen, 4), SGP_ERR_SIG_LEN); }
+Test(codec, reject_sig_len) {
+  cr_assert_eq(mutate_and_decode(m_siglen, 4), SGP_ERR_SIG_LEN);
+}
 /* SGP-WIRE-15, SGP-WIRE-16, SGP-WIRE-21 */
 Test(codec, reject_order) {
   cr_assert_eq(mutate_and_decode(m_order, 4), SGP_ERR_ORDER);

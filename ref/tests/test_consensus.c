@@ -22,8 +22,8 @@ static void teardown(void) {
 }
 TestSuite(consensus, .init = setup, .fini = teardown);
 
-static void put(struct sgp_state *s, uint32_t o, uint32_t seq, uint32_t susp, const uint32_t *silent,
-                size_t ns) {
+static void put(struct sgp_state *s, uint32_t o, uint32_t seq, uint32_t susp,
+                const uint32_t *silent, size_t ns) {
   memset(pk, 0, sizeof *pk);
   pk->version = 1;
   pk->sender = o == s->self ? (o + 1) % N : o;

@@ -25,7 +25,9 @@ static void teardown(void) {
 }
 TestSuite(state, .init = setup, .fini = teardown);
 
-static void hash(const struct sgp_state *st, uint8_t h[32]) { sgp_state_hash(st, h); }
+static void hash(const struct sgp_state *st, uint8_t h[32]) {
+  sgp_state_hash(st, h);
+}
 
 /* A signed report of origin o with the given version and suspicion. */
 static void report(sgp_report_msg *r, uint32_t o, uint32_t gen, uint32_t seq, uint32_t susp) {
@@ -76,9 +78,9 @@ Test(state, init_rejects_bad_args) {
                SGP_ERR_KEY_MISMATCH);
   cr_assert_eq(sgp_state_init(&st, mem, len, &P, 1, 0, (const uint8_t(*)[32])C.pk, C.sk[1], NULL),
                SGP_ERR_RANGE);
-  cr_assert_eq(sgp_state_init(&st, mem, len - 1, &P, 1, 1, (const uint8_t(*)[32])C.pk, C.sk[1],
-                              NULL),
-               SGP_ERR_NO_SPACE);
+  cr_assert_eq(
+      sgp_state_init(&st, mem, len - 1, &P, 1, 1, (const uint8_t(*)[32])C.pk, C.sk[1], NULL),
+      SGP_ERR_NO_SPACE);
   cr_assert_eq(sgp_state_init(&st, mem, len, &P, N, 1, (const uint8_t(*)[32])C.pk, C.sk[1], NULL),
                SGP_ERR_NODE_ID);
   struct sgp_params bad = P;

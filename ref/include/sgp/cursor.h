@@ -14,7 +14,10 @@
 #include "sgp/result.h"
 
 struct sgp_cursor {
-  uint8_t *data; /* writable for writers; readers never write through it */
+  union {
+    uint8_t *data;        /* writers */
+    const uint8_t *cdata; /* readers: never written through */
+  };
   size_t len;
   size_t pos;
 };

@@ -27,7 +27,7 @@ enum {
   /* Per packet. */
   SGP_MAX_DIGEST = SGP_MAX_NODES,
   SGP_MAX_REPORTS = 1024,
-  SGP_MAX_PACKET = 262144, /* encoded gossip packet, before transport */
+  SGP_MAX_PACKET = 262144,    /* encoded gossip packet, before transport */
   SGP_DEFAULT_BUDGET = 65536, /* default delta budget a sender fills */
 
   SGP_SIG_BYTES = 64,

@@ -23,9 +23,10 @@
 #include "sgp/result.h"
 
 #define SGP_REPORT_DOMAIN "SGP/1 report"
-enum { SGP_REPORT_DOMAIN_LEN = 13, /* including the NUL */
-       SGP_REPORT_TBS_MAX = SGP_REPORT_DOMAIN_LEN + 4 * 4 + 4 * SGP_SUBSCORES + 2 +
-                            4 * SGP_MAX_SILENT };
+enum {
+  SGP_REPORT_DOMAIN_LEN = 13, /* including the NUL */
+  SGP_REPORT_TBS_MAX = SGP_REPORT_DOMAIN_LEN + 4 * 4 + 4 * SGP_SUBSCORES + 2 + 4 * SGP_MAX_SILENT
+};
 
 /* Verifier hook: returns 0 if sig is valid for (m, pk).  Injected so the
  * simulator can memoize (DESIGN §3b); the default is libsodium's

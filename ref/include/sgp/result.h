@@ -13,55 +13,55 @@
 #define SGP_MUST_CHECK __attribute__((warn_unused_result))
 
 /* X-macro so names, numbers and strings cannot drift apart. */
-#define SGP_ERR_LIST(X)                                                                      \
-  X(SGP_OK, 0, "ok")                                                                         \
-  /* cursor / framing */                                                                     \
-  X(SGP_ERR_TRUNCATED, 1, "input ends inside a field")                                      \
-  X(SGP_ERR_TOO_LARGE, 2, "input exceeds a size limit")                                     \
-  X(SGP_ERR_TRAILING, 3, "bytes after the end of a complete object")                        \
-  X(SGP_ERR_NO_SPACE, 4, "output buffer too small")                                         \
-  /* protobuf codec */                                                                       \
-  X(SGP_ERR_VARINT, 10, "malformed or non-minimal varint")                                  \
-  X(SGP_ERR_WIRE_TYPE, 11, "field has the wrong wire type")                                 \
-  X(SGP_ERR_UNKNOWN_FIELD, 12, "field number not in the schema")                            \
-  X(SGP_ERR_FIELD_ORDER, 13, "fields not in ascending order")                               \
-  X(SGP_ERR_DUPLICATE_FIELD, 14, "non-repeated field occurs twice")                         \
-  X(SGP_ERR_DEFAULT_PRESENT, 15, "field encodes its default value")                         \
-  X(SGP_ERR_TOO_MANY, 16, "repeated field exceeds its count limit")                         \
-  X(SGP_ERR_NONCANONICAL, 17, "encoding is not the canonical encoding")                     \
-  X(SGP_ERR_DECODE, 18, "protobuf structure invalid")                                       \
-  /* semantic validation */                                                                  \
-  X(SGP_ERR_VERSION, 20, "unsupported protocol version")                                    \
-  X(SGP_ERR_KIND, 21, "unknown or misplaced packet kind")                                   \
-  X(SGP_ERR_RANGE, 22, "value out of range")                                                \
-  X(SGP_ERR_NODE_ID, 23, "node id outside the roster")                                      \
-  X(SGP_ERR_SIG_LEN, 24, "signature is not 64 bytes")                                       \
-  X(SGP_ERR_SUB_COUNT, 25, "report does not carry exactly five sub-scores")                 \
-  X(SGP_ERR_ORDER, 26, "list not strictly ascending")                                       \
-  X(SGP_ERR_SELF_SILENT, 27, "report lists its own origin as silent")                       \
-  /* merge */                                                                                \
-  X(SGP_ERR_BAD_SIGNATURE, 30, "report signature does not verify")                          \
-  X(SGP_ERR_UNKNOWN_ORIGIN, 31, "report origin has no roster key")                          \
-  X(SGP_ERR_DUP_ORIGIN, 32, "packet carries two reports from one origin")                   \
-  X(SGP_ERR_SENDER, 33, "packet sender not in roster or is the receiver")                   \
-  /* files: keys, roster, config */                                                          \
-  X(SGP_ERR_SYNTAX, 40, "line does not match the grammar")                                  \
-  X(SGP_ERR_HEX, 41, "bad hex encoding or length")                                          \
-  X(SGP_ERR_DUP_ENTRY, 42, "duplicate or conflicting entry")                                \
-  X(SGP_ERR_MISSING, 43, "required entry missing")                                          \
-  X(SGP_ERR_KEY_MISMATCH, 44, "secret key does not match its public key")                   \
-  X(SGP_ERR_PERMISSIONS, 45, "secret file readable by group or others")                     \
-  /* misuse / state */                                                                       \
-  X(SGP_ERR_INVALID_ARG, 50, "invalid argument")                                            \
-  X(SGP_ERR_STATE, 51, "operation not valid in this state")                                 \
-  X(SGP_ERR_CRYPTO, 52, "crypto primitive failed")                                          \
-  X(SGP_ERR_EXHAUSTED, 53, "sequence space exhausted")                                     \
-  /* transport */                                                                            \
-  X(SGP_ERR_REPLAY, 60, "counter already received (replay)")                                \
+#define SGP_ERR_LIST(X)                                                     \
+  X(SGP_OK, 0, "ok")                                                        \
+  /* cursor / framing */                                                    \
+  X(SGP_ERR_TRUNCATED, 1, "input ends inside a field")                      \
+  X(SGP_ERR_TOO_LARGE, 2, "input exceeds a size limit")                     \
+  X(SGP_ERR_TRAILING, 3, "bytes after the end of a complete object")        \
+  X(SGP_ERR_NO_SPACE, 4, "output buffer too small")                         \
+  /* protobuf codec */                                                      \
+  X(SGP_ERR_VARINT, 10, "malformed or non-minimal varint")                  \
+  X(SGP_ERR_WIRE_TYPE, 11, "field has the wrong wire type")                 \
+  X(SGP_ERR_UNKNOWN_FIELD, 12, "field number not in the schema")            \
+  X(SGP_ERR_FIELD_ORDER, 13, "fields not in ascending order")               \
+  X(SGP_ERR_DUPLICATE_FIELD, 14, "non-repeated field occurs twice")         \
+  X(SGP_ERR_DEFAULT_PRESENT, 15, "field encodes its default value")         \
+  X(SGP_ERR_TOO_MANY, 16, "repeated field exceeds its count limit")         \
+  X(SGP_ERR_NONCANONICAL, 17, "encoding is not the canonical encoding")     \
+  X(SGP_ERR_DECODE, 18, "protobuf structure invalid")                       \
+  /* semantic validation */                                                 \
+  X(SGP_ERR_VERSION, 20, "unsupported protocol version")                    \
+  X(SGP_ERR_KIND, 21, "unknown or misplaced packet kind")                   \
+  X(SGP_ERR_RANGE, 22, "value out of range")                                \
+  X(SGP_ERR_NODE_ID, 23, "node id outside the roster")                      \
+  X(SGP_ERR_SIG_LEN, 24, "signature is not 64 bytes")                       \
+  X(SGP_ERR_SUB_COUNT, 25, "report does not carry exactly five sub-scores") \
+  X(SGP_ERR_ORDER, 26, "list not strictly ascending")                       \
+  X(SGP_ERR_SELF_SILENT, 27, "report lists its own origin as silent")       \
+  /* merge */                                                               \
+  X(SGP_ERR_BAD_SIGNATURE, 30, "report signature does not verify")          \
+  X(SGP_ERR_UNKNOWN_ORIGIN, 31, "report origin has no roster key")          \
+  X(SGP_ERR_DUP_ORIGIN, 32, "packet carries two reports from one origin")   \
+  X(SGP_ERR_SENDER, 33, "packet sender not in roster or is the receiver")   \
+  /* files: keys, roster, config */                                         \
+  X(SGP_ERR_SYNTAX, 40, "line does not match the grammar")                  \
+  X(SGP_ERR_HEX, 41, "bad hex encoding or length")                          \
+  X(SGP_ERR_DUP_ENTRY, 42, "duplicate or conflicting entry")                \
+  X(SGP_ERR_MISSING, 43, "required entry missing")                          \
+  X(SGP_ERR_KEY_MISMATCH, 44, "secret key does not match its public key")   \
+  X(SGP_ERR_PERMISSIONS, 45, "secret file readable by group or others")     \
+  /* misuse / state */                                                      \
+  X(SGP_ERR_INVALID_ARG, 50, "invalid argument")                            \
+  X(SGP_ERR_STATE, 51, "operation not valid in this state")                 \
+  X(SGP_ERR_CRYPTO, 52, "crypto primitive failed")                          \
+  X(SGP_ERR_EXHAUSTED, 53, "sequence space exhausted")                      \
+  /* transport */                                                           \
+  X(SGP_ERR_REPLAY, 60, "counter already received (replay)")                \
   X(SGP_ERR_TOO_OLD, 61, "counter is behind the replay window")
 
 typedef enum {
-#define SGP_ERR_ENUM_(name, num, str) name = num,
+#define SGP_ERR_ENUM_(name, num, str) name = (num),
   SGP_ERR_LIST(SGP_ERR_ENUM_)
 #undef SGP_ERR_ENUM_
 } sgp_err;
@@ -72,15 +72,15 @@ const char *sgp_err_str(sgp_err e);
 /* Inverse of sgp_err_name, for vectors; SGP_ERR_INVALID_ARG if unknown. */
 sgp_err sgp_err_from_name(const char *name, int *found);
 
-#define SGP_ENSURE(cond, err)                                                                \
-  do {                                                                                       \
-    if (!(cond)) return (err);                                                               \
+#define SGP_ENSURE(cond, err)  \
+  do {                         \
+    if (!(cond)) return (err); \
   } while (0)
 
-#define SGP_GUARD(call)                                                                      \
-  do {                                                                                       \
-    sgp_err sgp_guard_rc_ = (call);                                                          \
-    if (sgp_guard_rc_ != SGP_OK) return sgp_guard_rc_;                                       \
+#define SGP_GUARD(call)                                \
+  do {                                                 \
+    sgp_err sgp_guard_rc_ = (call);                    \
+    if (sgp_guard_rc_ != SGP_OK) return sgp_guard_rc_; \
   } while (0)
 
 #endif

@@ -59,10 +59,10 @@ struct sgp_state {
   const uint8_t (*keys)[SGP_SIGN_PK_BYTES]; /* n roster signing keys */
   const uint8_t *sk;                        /* own 64-byte Ed25519 secret key */
   struct sgp_verifier verifier;
-  void *mem;               /* the caller's block (8-byte aligned) */
-  struct sgp_entry *e;     /* n entries */
-  uint16_t *silent;        /* n * max_silent ids (row i at i*max_silent) */
-  uint64_t *scratch;       /* n words: consensus votes, delta selection (not logical state) */
+  void *mem;           /* the caller's block (8-byte aligned) */
+  struct sgp_entry *e; /* n entries */
+  uint16_t *silent;    /* n * max_silent ids (row i at i*max_silent) */
+  uint64_t *scratch;   /* n words: consensus votes, delta selection (not logical state) */
   uint32_t local_suspicion;
   uint16_t local_sub[SGP_SUBSCORES];
   int local_dirty;
@@ -77,8 +77,8 @@ size_t sgp_state_mem_size(const struct sgp_params *p);
  * rises on every start: SGP-STATE-3).  Signs the first own report (seq 1,
  * suspicion 0).  keys[self] must be the public half of sk. */
 SGP_MUST_CHECK sgp_err sgp_state_init(struct sgp_state *st, void *mem, size_t mem_len,
-                                      const struct sgp_params *p, uint32_t self, uint32_t generation,
-                                      const uint8_t (*keys)[SGP_SIGN_PK_BYTES],
+                                      const struct sgp_params *p, uint32_t self,
+                                      uint32_t generation, const uint8_t (*keys)[SGP_SIGN_PK_BYTES],
                                       const uint8_t sk[64], const struct sgp_verifier *v);
 
 /* Agent input: takes effect (new seq, re-signed) at the next tick. */
