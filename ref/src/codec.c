@@ -157,13 +157,13 @@ sgp_err sgp_packet_validate(const sgp_packet *p, uint32_t n) {
              SGP_ERR_TOO_MANY);
   switch (p->kind) { /* SGP-WIRE-14 */
     case sgp_v1_Kind_KIND_SYN:
-      SGP_ENSURE(p->reports_count == 0, SGP_ERR_KIND);
+      SGP_ENSURE(p->reports_count == 0 && p->digest_count > 0, SGP_ERR_KIND);
       break;
     case sgp_v1_Kind_KIND_ACK:
       SGP_ENSURE(p->digest_count > 0, SGP_ERR_KIND);
       break;
     case sgp_v1_Kind_KIND_DELTA:
-      SGP_ENSURE(p->digest_count == 0, SGP_ERR_KIND);
+      SGP_ENSURE(p->digest_count == 0 && p->reports_count > 0, SGP_ERR_KIND);
       break;
     default:
       return SGP_ERR_KIND;

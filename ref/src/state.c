@@ -173,14 +173,34 @@ static void packet_header(const struct sgp_state *st, sgp_packet *out, sgp_v1_Ki
   out->reports_count = 0;
 }
 
-static void fill_digest(const struct sgp_state *st, sgp_packet *out) {
+static size_t varint_size(uint64_t v) {
+  size_t n = 1;
+  for (; v >= 0x80; v >>= 7) n++;
+  return n;
+}
+
+/* Encoded bytes of one digest entry inside a Packet (tag, length, body). */
+static size_t digest_entry_size(const sgp_version_msg *v) {
+  size_t body = (v->origin ? 1 + varint_size(v->origin) : 0) + 1 + varint_size(v->generation) +
+                1 + varint_size(v->seq) + (v->tag ? 9 : 0);
+  return 1 + varint_size(body) + body;
+}
+
+/* Digest of every held origin, ascending; shortened from the highest origin
+ * only when it would not leave `reserve` bytes under SGP_MAX_PACKET
+ * (SGP-XCHG-8). */
+static void fill_digest(const struct sgp_state *st, sgp_packet *out, size_t reserve) {
   pb_size_t k = 0;
+  size_t used = 16 + reserve; /* header fields */
   for (uint32_t i = 0; i < st->p.n; i++) {
     if (st->e[i].gen == 0) continue;
-    out->digest[k].origin = i;
-    out->digest[k].generation = st->e[i].gen;
-    out->digest[k].seq = st->e[i].seq;
-    out->digest[k].tag = sgp_sig_tag(st->e[i].sig);
+    sgp_version_msg *v = &out->digest[k];
+    v->origin = i;
+    v->generation = st->e[i].gen;
+    v->seq = st->e[i].seq;
+    v->tag = sgp_sig_tag(st->e[i].sig);
+    used += digest_entry_size(v);
+    if (used > SGP_MAX_PACKET) break;
     k++;
   }
   out->digest_count = k;
@@ -188,7 +208,7 @@ static void fill_digest(const struct sgp_state *st, sgp_packet *out) {
 
 sgp_err sgp_state_make_syn(const struct sgp_state *st, sgp_packet *out) {
   packet_header(st, out, sgp_v1_Kind_KIND_SYN); /* SGP-XCHG-1 */
-  fill_digest(st, out);
+  fill_digest(st, out, 0);
   return SGP_OK;
 }
 
@@ -228,11 +248,12 @@ static void sort_u64(uint64_t *v, size_t n) {
 }
 
 /* Adds to out every held report newer than the peer's digest (SGP-XCHG-3),
- * within the byte budget and the per-packet count, by priority (SGP-XCHG-4),
- * emitted in ascending origin order (SGP-WIRE-16). */
+ * within the budget (report bytes only), the packet cap and the count cap,
+ * by priority (SGP-XCHG-4), emitted in ascending origin order (SGP-XCHG-6). */
 static sgp_err fill_delta(const struct sgp_state *st, const sgp_packet *peer, sgp_packet *out,
                           size_t budget) {
-  if (budget == 0 || budget > SGP_MAX_PACKET) budget = budget ? SGP_MAX_PACKET : SGP_DEFAULT_BUDGET;
+  if (budget == 0) budget = SGP_DEFAULT_BUDGET;
+  if (budget > SGP_MAX_PACKET) budget = SGP_MAX_PACKET;
   uint64_t *cand = st->scratch; /* scratch is not logical state */
   size_t nc = 0, d = 0;
   for (uint32_t i = 0; i < st->p.n; i++) {
@@ -248,10 +269,11 @@ static sgp_err fill_delta(const struct sgp_state *st, const sgp_packet *peer, sg
     }
     if (newer) cand[nc++] = prio_key(st, i);
   }
-  size_t used = packet_size(out);
-  SGP_ENSURE(used != SIZE_MAX, SGP_ERR_DECODE);
+  size_t base = packet_size(out);
+  SGP_ENSURE(base != SIZE_MAX && base <= SGP_MAX_PACKET, SGP_ERR_TOO_LARGE);
+  if (budget > SGP_MAX_PACKET - base) budget = SGP_MAX_PACKET - base;
   sgp_report_msg m;
-  size_t total = used;
+  size_t total = 0;
   for (size_t k = 0; k < nc && total <= budget; k++) {
     entry_to_msg(st, (uint32_t)(cand[k] & 0xffffffffu), &m);
     total += sgp_report_msg_wire_size(&m);
@@ -260,11 +282,12 @@ static sgp_err fill_delta(const struct sgp_state *st, const sgp_packet *peer, sg
   if (total <= budget && nc <= SGP_MAX_REPORTS) {
     take = nc; /* everything fits: already in origin order */
   } else {
+    size_t used = 0;
     sort_u64(cand, nc);
     for (; take < nc && take < SGP_MAX_REPORTS; take++) {
       entry_to_msg(st, (uint32_t)(cand[take] & 0xffffffffu), &m);
       size_t w = sgp_report_msg_wire_size(&m);
-      if (w > budget || used > budget - w) break;
+      if (w > budget - used) break;
       used += w;
     }
     for (size_t k = 0; k < take; k++) cand[k] &= 0xffffffffu;
@@ -279,7 +302,7 @@ sgp_err sgp_state_make_ack(const struct sgp_state *st, const sgp_packet *syn, sg
                            size_t budget) {
   SGP_ENSURE(syn->kind == sgp_v1_Kind_KIND_SYN, SGP_ERR_KIND);
   packet_header(st, out, sgp_v1_Kind_KIND_ACK); /* SGP-XCHG-2 */
-  fill_digest(st, out);
+  fill_digest(st, out, SGP_ACK_RESERVE);
   return fill_delta(st, syn, out, budget);
 }
 

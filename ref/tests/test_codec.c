@@ -152,6 +152,8 @@ Test(codec, reject_kind) {
   EXPECT_BYTES(SGP_ERR_KIND, 0x08, 0x01);             /* unspecified */
   EXPECT_BYTES(SGP_ERR_KIND, 0x08, 0x01, 0x18, 0x07); /* unknown kind */
   EXPECT_BYTES(SGP_ERR_KIND, 0x08, 0x01, 0x18, 0x02); /* ACK without digest */
+  EXPECT_BYTES(SGP_ERR_KIND, 0x08, 0x01, 0x18, 0x01); /* SYN without digest */
+  EXPECT_BYTES(SGP_ERR_KIND, 0x08, 0x01, 0x18, 0x03); /* empty DELTA */
   make_ack(pkt2);
   pkt2->kind = sgp_v1_Kind_KIND_SYN; /* SYN with reports */
   size_t len = raw_encode(pkt2);

@@ -284,7 +284,7 @@ Test(state, seq_exhaustion) {
   tu_state_free(s);
 }
 
-/* SGP-XCHG-4: the budget caps the packet and the own report goes first. */
+/* SGP-XCHG-4: the budget caps the report bytes and the own report goes first. */
 Test(state, budget_priority) {
   struct sgp_state *s = tu_state_new(&C, &P, 0, 1);
   sgp_report_msg r[5];
@@ -293,15 +293,35 @@ Test(state, budget_priority) {
   cr_assert_eq(sgp_state_merge(s, pa, NULL), SGP_OK);
   struct sgp_state *t = tu_state_new(&C, &P, 5, 1);
   cr_assert_eq(sgp_state_make_syn(t, pa), SGP_OK);
-  uint8_t buf[4096];
-  size_t len;
   cr_assert_eq(sgp_state_make_ack(s, pa, pb, 300), SGP_OK);
-  cr_assert_eq(sgp_packet_encode(pb, N, buf, sizeof buf, &len), SGP_OK);
-  cr_assert_leq(len, 300);
+  size_t bytes = 0;
+  for (size_t i = 0; i < pb->reports_count; i++) bytes += sgp_report_msg_wire_size(&pb->reports[i]);
+  cr_assert_leq(bytes, 300);
   cr_assert_geq(pb->reports_count, 1);
+  cr_assert_lt(pb->reports_count, 5, "budget must have cut the delta");
   cr_assert_eq(pb->reports[0].origin, 0, "own report first");
+  /* Without a budget limit all five newer reports go. */
+  cr_assert_eq(sgp_state_make_ack(s, pa, pb, 0), SGP_OK);
+  cr_assert_eq(pb->reports_count, 5);
   tu_state_free(s);
   tu_state_free(t);
+}
+
+/* SGP-XCHG-8: the digest lists every held origin in ascending order. */
+Test(state, digest_complete_and_ordered) {
+  struct sgp_state *s = tu_state_new(&C, &P, 3, 1);
+  sgp_report_msg r[2];
+  report(&r[0], 1, 1, 1, 0);
+  report(&r[1], 4, 1, 1, 0);
+  delta_of(pa, 1, r, 2);
+  cr_assert_eq(sgp_state_merge(s, pa, NULL), SGP_OK);
+  cr_assert_eq(sgp_state_make_syn(s, pb), SGP_OK);
+  cr_assert_eq(pb->digest_count, 3);
+  cr_assert_eq(pb->digest[0].origin, 1);
+  cr_assert_eq(pb->digest[1].origin, 3);
+  cr_assert_eq(pb->digest[2].origin, 4);
+  cr_assert_eq(pb->digest[1].tag, sgp_sig_tag(s->e[3].sig));
+  tu_state_free(s);
 }
 
 /* ---- seeded property tests: merge is a semilattice join (SGP-MERGE-5) ---- */

@@ -6,7 +6,7 @@
  *   2. structure  a walk of the wire bytes against the generated nanopb
  *                 descriptors: truncation, varint form, wire type, unknown
  *                 field, field order, duplicates, default values present,
- *                 count and size bounds                 (SGP-WIRE-1..12)
+ *                 count and size bounds                 (SGP-WIRE-1..11)
  *   3. nanopb     pb_decode into the static struct      -> SGP_ERR_DECODE
  *   4. semantics  sgp_packet_validate                   (SGP-WIRE-13..24)
  *   5. canonical  re-encode and compare byte for byte   -> SGP_ERR_NONCANONICAL

@@ -3,7 +3,8 @@
  *   COMPROMISED  the origin's own newest report has suspicion >= theta_c
  *                (signed evidence, no vote needed)
  *   SILENT       a strict majority of the live rows list the node as silent;
- *                live = nodes whose age here is <= t_cleanup, plus self
+ *                live = self, plus nodes with a held report whose age here
+ *                is <= t_cleanup
  *   SUSPECT      suspicion >= theta_s
  *   CLEAN        otherwise
  *   UNKNOWN      no report held and no silent quorum yet

@@ -28,7 +28,8 @@ enum {
   SGP_MAX_DIGEST = SGP_MAX_NODES,
   SGP_MAX_REPORTS = 1024,
   SGP_MAX_PACKET = 262144,    /* encoded gossip packet, before transport */
-  SGP_DEFAULT_BUDGET = 65536, /* default delta budget a sender fills */
+  SGP_DEFAULT_BUDGET = 65536, /* default bytes of reports per packet */
+  SGP_ACK_RESERVE = 32768,    /* room an ACK's digest leaves for reports */
 
   SGP_SIG_BYTES = 64,
   SGP_SIGN_PK_BYTES = 32,
@@ -39,7 +40,7 @@ enum {
   SGP_AGE_MAX = 0xffff,
 };
 
-/* Default timers (spec §2.2). Times in milliseconds, rounds in T_gossip. */
+/* Default timers (spec §1.4). Times in milliseconds, rounds in T_gossip. */
 #define SGP_DEFAULT_T_GOSSIP_MS 1000u
 #define SGP_DEFAULT_HEARTBEAT_ROUNDS 10u
 #define SGP_DEFAULT_T_CLEANUP_ROUNDS 40u

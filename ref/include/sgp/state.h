@@ -92,7 +92,9 @@ SGP_MUST_CHECK sgp_err sgp_state_tick(struct sgp_state *st);
 
 /* The exchange (spec §5.4): SYN carries a digest; ACK answers with the
  * reports newer than that digest plus its own digest; DELTA answers the
- * ACK.  budget caps the encoded packet size (SGP_DEFAULT_BUDGET if 0). */
+ * ACK.  budget caps the bytes of the selected reports (SGP_DEFAULT_BUDGET
+ * if 0); the whole packet stays within SGP_MAX_PACKET.  A DELTA with no
+ * report must not be sent (SGP-XCHG-5): check reports_count. */
 SGP_MUST_CHECK sgp_err sgp_state_make_syn(const struct sgp_state *st, sgp_packet *out);
 SGP_MUST_CHECK sgp_err sgp_state_make_ack(const struct sgp_state *st, const sgp_packet *syn,
                                           sgp_packet *out, size_t budget);
@@ -102,9 +104,10 @@ SGP_MUST_CHECK sgp_err sgp_state_make_delta(const struct sgp_state *st, const sg
 struct sgp_merge_result {
   uint32_t adopted, stale, tie_replaced;
 };
-/* Applies a decoded, validated packet.  Errors: SGP_ERR_SENDER,
- * SGP_ERR_UNKNOWN_ORIGIN, SGP_ERR_BAD_SIGNATURE, SGP_ERR_RANGE; on error
- * nothing changed. */
+/* Applies a decoded packet (validated again here).  Errors: any of
+ * sgp_packet_validate's, SGP_ERR_SENDER (sent by ourselves),
+ * SGP_ERR_TOO_MANY (a row longer than max_silent), SGP_ERR_BAD_SIGNATURE,
+ * SGP_ERR_EXHAUSTED (own generation cannot jump); on error nothing changed. */
 SGP_MUST_CHECK sgp_err sgp_state_merge(struct sgp_state *st, const sgp_packet *pkt,
                                        struct sgp_merge_result *res);
 
