@@ -183,6 +183,11 @@ sgp_err sgp_secret_key_parse(struct sgp_secret_key *k, const uint8_t *text, size
                              unsigned *line) {
   unsigned ln = 0;
   SGP_ENSURE(k && (text || len == 0), SGP_ERR_INVALID_ARG);
+  if (len > SGP_MAX_KEYFILE) { /* SGP-KEY-9 */
+    sgp_secret_key_wipe(k);
+    if (line) *line = 0;
+    return SGP_ERR_TOO_LARGE;
+  }
   uint8_t seeds[2][32];
   sgp_err e = parse_secret(k, text, len, &ln, seeds);
   sodium_memzero(seeds, sizeof seeds);

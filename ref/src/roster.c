@@ -318,9 +318,9 @@ sgp_err sgp_roster_parse(struct sgp_roster *r, const uint8_t *text, size_t len, 
   if (!r || (!text && len) || (!scratch && scratch_cap) ||
       (r->cap && (!r->sign_pk || !r->dh_pk || !r->addr))) {
     e = SGP_ERR_INVALID_ARG;
-  } else if ((uint64_t)len > UINT32_MAX) {
-    e = SGP_ERR_TOO_LARGE; /* offsets are kept as uint32 */
-    ln = 1;
+  } else if (len > SGP_MAX_ROSTERFILE) {
+    e = SGP_ERR_TOO_LARGE; /* SGP-KEY-9, before parsing */
+    ln = 0;
   } else {
     e = parse_roster(r, text, len, scratch, scratch_cap, &ln);
   }

@@ -91,7 +91,6 @@ static sgp_err commit_own(struct sgp_state *st, uint32_t gen, uint32_t seq, cons
   SGP_GUARD(sgp_report_sign(&m, st->sk));
   msg_to_entry(st, &m);
   st->e[st->self].age = 0;
-  st->local_dirty = 0;
   return SGP_OK;
 }
 
@@ -126,8 +125,6 @@ sgp_err sgp_state_set_local(struct sgp_state *st, uint32_t suspicion,
                             const uint16_t sub[SGP_SUBSCORES]) {
   SGP_ENSURE(suspicion <= SGP_SUSPICION_MAX, SGP_ERR_RANGE); /* SGP-AGENT-1 */
   for (size_t k = 0; k < SGP_SUBSCORES; k++) SGP_ENSURE(sub[k] <= SGP_SUBSCORE_MAX, SGP_ERR_RANGE);
-  if (suspicion != st->local_suspicion || memcmp(sub, st->local_sub, sizeof st->local_sub) != 0)
-    st->local_dirty = 1;
   st->local_suspicion = suspicion;
   memcpy(st->local_sub, sub, sizeof st->local_sub);
   return SGP_OK;
@@ -153,7 +150,9 @@ sgp_err sgp_state_tick(struct sgp_state *st) {
   int row_changed = len != own->silent_count ||
                     memcmp(row, sgp_state_silent_row(st, st->self), len * sizeof row[0]) != 0;
   int due = (st->round + 1) % st->p.heartbeat == 0; /* SGP-TICK-4 */
-  if (due || row_changed || st->local_dirty) {
+  int local_changed = st->local_suspicion != own->suspicion ||
+                      memcmp(st->local_sub, own->sub, sizeof own->sub) != 0; /* SGP-TICK-2 */
+  if (due || row_changed || local_changed) {
     SGP_ENSURE(own->seq < UINT32_MAX, SGP_ERR_EXHAUSTED); /* SGP-TICK-5 */
     SGP_GUARD(commit_own(st, own->gen, own->seq + 1, row, len));
   }
@@ -181,8 +180,8 @@ static size_t varint_size(uint64_t v) {
 
 /* Encoded bytes of one digest entry inside a Packet (tag, length, body). */
 static size_t digest_entry_size(const sgp_version_msg *v) {
-  size_t body = (v->origin ? 1 + varint_size(v->origin) : 0) + 1 + varint_size(v->generation) +
-                1 + varint_size(v->seq) + (v->tag ? 9 : 0);
+  size_t body = (v->origin ? 1 + varint_size(v->origin) : 0) + 1 + varint_size(v->generation) + 1 +
+                varint_size(v->seq) + (v->tag ? 9 : 0);
   return 1 + varint_size(body) + body;
 }
 
@@ -415,7 +414,7 @@ void sgp_state_hash(const struct sgp_state *st, uint8_t out[32]) {
   crypto_hash_sha256_init(&h);
   const uint32_t head[] = {st->p.n,         st->p.max_silent,    st->p.t_cleanup,
                            st->p.heartbeat, st->p.theta_suspect, st->p.theta_compromised,
-                           st->self,        st->local_suspicion, (uint32_t)st->local_dirty};
+                           st->self,        st->local_suspicion};
   for (size_t k = 0; k < sizeof head / sizeof head[0]; k++) hash_be(&h, head[k], 4);
   hash_be(&h, st->round, 8);
   for (size_t k = 0; k < SGP_SUBSCORES; k++) hash_be(&h, st->local_sub[k], 2);

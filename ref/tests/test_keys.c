@@ -365,3 +365,13 @@ Test(keys, mutated_files_never_crash) {
   /* The loop must exercise both outcomes to mean anything. */
   cr_assert(ok > 100 && ok < 9900, "ok=%u", ok);
 }
+
+/* SGP-KEY-9: oversized files are refused before parsing. */
+Test(keys, file_size_limits) {
+  static uint8_t big[SGP_MAX_KEYFILE + 1];
+  memset(big, '#', sizeof big);
+  struct sgp_secret_key k;
+  unsigned line = 99;
+  cr_assert_eq(sgp_secret_key_parse(&k, big, sizeof big, &line), SGP_ERR_TOO_LARGE);
+  cr_assert_eq(line, 0);
+}

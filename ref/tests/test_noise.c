@@ -272,6 +272,7 @@ static void run_vector(json_t *v, size_t idx, const char *name, enum sgp_noise_p
 
 /* SGP-XPORT-1 (KK exact), and the generic HandshakeState on IK, XX and
  * the psk0/psk2 variants: every supported vector, both roles. */
+/* SGP-CONF-2: the public Noise vectors are part of what a conforming node passes. */
 Test(noise, vectors_byte_exact) {
   init_sodium();
   json_error_t jerr;

@@ -577,3 +577,19 @@ Test(roster, mutated_rosters_never_crash) {
   free(good);
   store_free(&s);
 }
+
+/* SGP-KEY-9: a roster file over 8 MiB is refused before parsing. */
+Test(roster, file_size_limit) {
+  struct store s;
+  store_init(&s, 4);
+  size_t len = (size_t)SGP_MAX_ROSTERFILE + 1;
+  char *big = malloc(len);
+  cr_assert(big);
+  memset(big, '#', len);
+  struct snap before = snapshot(&s);
+  unsigned line = 99;
+  cr_assert_eq(store_parse(&s, big, len, &line), SGP_ERR_TOO_LARGE);
+  cr_assert(unchanged(&s, &before));
+  free(big);
+  store_free(&s);
+}

@@ -412,3 +412,36 @@ Test(state, property_idempotent_commutative_associative_monotone) {
     tu_state_free(w);
   }
 }
+
+/* SGP-MERGE-13: merge validates by itself; an unvalidated struct with an
+ * out-of-roster origin or a repeated origin is rejected, state unchanged. */
+Test(state, merge_validates_itself) {
+  struct sgp_state *s = tu_state_new(&C, &P, 0, 1);
+  sgp_report_msg r[2];
+  report(&r[0], 2, 1, 1, 0);
+  report(&r[1], 2, 1, 2, 0);
+  delta_of(pa, 2, r, 2);
+  uint8_t h1[32], h2[32];
+  hash(s, h1);
+  cr_assert_eq(sgp_state_merge(s, pa, NULL), SGP_ERR_ORDER);
+  pa->reports_count = 1;
+  pa->reports[0].origin = N;
+  cr_assert_eq(sgp_state_merge(s, pa, NULL), SGP_ERR_NODE_ID);
+  hash(s, h2);
+  cr_assert_eq(memcmp(h1, h2, 32), 0);
+  tu_state_free(s);
+}
+
+/* SGP-TICK-2: agent values that change and change back before the tick do
+ * not produce a new version (only a difference from the signed report). */
+Test(state, local_change_and_back_is_no_change) {
+  struct sgp_params p = P;
+  p.heartbeat = 5;
+  struct sgp_state *s = tu_state_new(&C, &p, 0, 1);
+  uint16_t hi[5] = {900, 900, 900, 900, 900}, lo[5] = {0};
+  cr_assert_eq(sgp_state_set_local(s, 4500, hi), SGP_OK);
+  cr_assert_eq(sgp_state_set_local(s, 0, lo), SGP_OK);
+  cr_assert_eq(sgp_state_tick(s), SGP_OK);
+  cr_assert_eq(s->e[0].seq, 1);
+  tu_state_free(s);
+}

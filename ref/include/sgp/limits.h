@@ -36,6 +36,10 @@ enum {
   SGP_SIGN_SEED_BYTES = 32,
   SGP_DH_BYTES = 32,
 
+  /* Text files (SGP-KEY-9), checked before parsing. */
+  SGP_MAX_KEYFILE = 4096,
+  SGP_MAX_ROSTERFILE = 8388608,
+
   /* Saturation value of a gossip-list age. */
   SGP_AGE_MAX = 0xffff,
 };

@@ -41,8 +41,7 @@
   X(SGP_ERR_SELF_SILENT, 27, "report lists its own origin as silent")       \
   /* merge */                                                               \
   X(SGP_ERR_BAD_SIGNATURE, 30, "report signature does not verify")          \
-  X(SGP_ERR_UNKNOWN_ORIGIN, 31, "report origin has no roster key")          \
-  X(SGP_ERR_DUP_ORIGIN, 32, "packet carries two reports from one origin")   \
+  X(SGP_ERR_UNKNOWN_ORIGIN, 31, "no roster entry has this key")             \
   X(SGP_ERR_SENDER, 33, "packet sender not in roster or is the receiver")   \
   /* files: keys, roster, config */                                         \
   X(SGP_ERR_SYNTAX, 40, "line does not match the grammar")                  \
@@ -58,7 +57,33 @@
   X(SGP_ERR_EXHAUSTED, 53, "sequence space exhausted")                      \
   /* transport */                                                           \
   X(SGP_ERR_REPLAY, 60, "counter already received (replay)")                \
-  X(SGP_ERR_TOO_OLD, 61, "counter is behind the replay window")
+  X(SGP_ERR_TOO_OLD, 61, "counter is behind the replay window")             \
+  /* session (transport datagrams, spec 7.11-7.12) */                       \
+  X(SGP_ERR_DGRAM_TYPE, 80, "datagram type is not 1..4")                    \
+  X(SGP_ERR_RESERVED, 81, "reserved byte or undefined flag is nonzero")     \
+  X(SGP_ERR_MAC1, 82, "handshake mac1 does not verify")                     \
+  X(SGP_ERR_COOKIE, 83, "under load: initiation without a valid mac2")      \
+  X(SGP_ERR_RATE_LIMITED, 84, "handshake rate limit exceeded")              \
+  X(SGP_ERR_CROSSING, 85, "crossing initiation from the higher node id")    \
+  X(SGP_ERR_UNKNOWN_INDEX, 86, "receiver index matches no session")         \
+  X(SGP_ERR_EXPIRED, 87, "session is older than REJECT_AFTER_TIME")         \
+  X(SGP_ERR_AUTH, 88, "datagram failed authentication")                     \
+  X(SGP_ERR_KEEPALIVE, 89, "malformed keepalive")                           \
+  /* carriers */                                                            \
+  X(SGP_ERR_CARRIER_UNKNOWN, 90, "frame matches no accepted carrier")       \
+  X(SGP_ERR_CARRIER_HEADER, 91, "cover header is not canonical")            \
+  X(SGP_ERR_CARRIER_DIM, 92, "cover size or sample rate out of range")      \
+  X(SGP_ERR_CARRIER_MAXVAL, 93, "PGM maxval is not 255")                    \
+  X(SGP_ERR_CARRIER_EMPTY, 94, "embedded length is zero")                   \
+  X(SGP_ERR_CARRIER_CAPACITY, 95, "embedded length over cover capacity")    \
+  /* fragments, reassembly (spec 8.1-8.3) */                                \
+  X(SGP_ERR_FRAG_HEADER, 70, "fragment header outside 8.1 limits")          \
+  X(SGP_ERR_FRAG_LENGTH, 71, "fragment length wrong for its index")         \
+  X(SGP_ERR_FRAG_DONE, 72, "fragment of a message already done")            \
+  X(SGP_ERR_FRAG_DUPLICATE, 73, "identical fragment already held")          \
+  X(SGP_ERR_FRAG_INCONSISTENT, 74, "fragment header differs from message")  \
+  X(SGP_ERR_FRAG_OVERLAP, 75, "fragment slot holds different bytes")        \
+  X(SGP_ERR_FRAG_CAP, 76, "reassembly memory or slots exhausted")
 
 typedef enum {
 #define SGP_ERR_ENUM_(name, num, str) name = (num),

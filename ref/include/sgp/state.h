@@ -65,7 +65,6 @@ struct sgp_state {
   uint64_t *scratch;   /* n words: consensus votes, delta selection (not logical state) */
   uint32_t local_suspicion;
   uint16_t local_sub[SGP_SUBSCORES];
-  int local_dirty;
   struct sgp_stats stats;
 };
 
