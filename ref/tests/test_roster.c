@@ -590,6 +590,7 @@ Test(roster, file_size_limit) {
   unsigned line = 99;
   cr_assert_eq(store_parse(&s, big, len, &line), SGP_ERR_TOO_LARGE);
   cr_assert(unchanged(&s, &before));
+  free(before.bytes);
   free(big);
   store_free(&s);
 }
