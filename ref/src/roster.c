@@ -37,6 +37,9 @@ static int addr_is_peer(const struct sgp_addr *a) {
 
 sgp_err sgp_addr_parse(struct sgp_addr *a, const char *s, size_t len) {
   SGP_ENSURE(a && (s || len == 0), SGP_ERR_INVALID_ARG);
+  /* inet_pton and strcmp below stop at a NUL, which would let "[::1\0]:8"
+   * pass as "[::1]:8": only printable ASCII is address text (fuzz finding). */
+  for (size_t i = 0; i < len; i++) SGP_ENSURE(s[i] > 0x20 && s[i] < 0x7f, SGP_ERR_SYNTAX);
   struct sgp_addr x;
   memset(&x, 0, sizeof x);
   const char *host, *end = s + len;

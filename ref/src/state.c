@@ -269,7 +269,7 @@ static sgp_err fill_delta(const struct sgp_state *st, const sgp_packet *peer, sg
     if (newer) cand[nc++] = prio_key(st, i);
   }
   size_t base = packet_size(out);
-  SGP_ENSURE(base != SIZE_MAX && base <= SGP_MAX_PACKET, SGP_ERR_TOO_LARGE);
+  SGP_ENSURE(base <= SGP_MAX_PACKET, SGP_ERR_TOO_LARGE); /* also catches SIZE_MAX */
   if (budget > SGP_MAX_PACKET - base) budget = SGP_MAX_PACKET - base;
   sgp_report_msg m;
   size_t total = 0;

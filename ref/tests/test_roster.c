@@ -594,3 +594,12 @@ Test(roster, file_size_limit) {
   free(big);
   store_free(&s);
 }
+
+/* SGP-ROSTER-4: only canonical printable text is an address; an embedded
+ * NUL must not truncate it (fuzz finding fuzz_roster/finding-001). */
+Test(roster, addr_embedded_nul_rejected) {
+  struct sgp_addr a;
+  cr_assert_eq(sgp_addr_parse(&a, "[::1\0]:8", 8), SGP_ERR_SYNTAX);
+  cr_assert_eq(sgp_addr_parse(&a, "1.2.3.4\0junk:80", 15), SGP_ERR_SYNTAX);
+  cr_assert_eq(sgp_addr_parse(&a, "1.2.3.4:80", 10), SGP_OK);
+}
