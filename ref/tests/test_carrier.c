@@ -365,7 +365,8 @@ Test(carrier, golden_bit_order_carrier4) {
 
 /* ---- capacity ---------------------------------------------------------------- */
 
-/* SGP-CARRIER-5: exactly fits, one byte too many, on both sides. */
+/* SGP-CARRIER-5: exactly fits, one byte too many, on both sides; SGP-CARRIER-13
+ * (fewer than 16 samples, L > 1200, L over capacity in that order). */
 Test(carrier, capacity_edge_carrier5) {
   uint64_t s = 99;
   uint8_t d[SGP_CARRIER_MAX_PAYLOAD], buf[SGP_CARRIER_MAX_PAYLOAD];
@@ -459,7 +460,8 @@ Test(carrier, capacity_and_mtu_accounting_table) {
 
 /* ---- malformed PGM ------------------------------------------------------------ */
 
-/* SGP-CARRIER-10: each violation of the grammar with its code. */
+/* SGP-CARRIER-10: each violation of the grammar with its code.  SGP-CARRIER-12
+ * (oversized frame) and SGP-CARRIER-13 (first failing check in order). */
 Test(carrier, pgm_malformed_rejections_carrier10) {
   static const struct {
     const char *header;
@@ -550,7 +552,8 @@ static void put_le(uint8_t *p, uint32_t v, size_t n) {
   for (size_t i = 0; i < n; i++) p[i] = (uint8_t)(v >> (8 * i));
 }
 
-/* SGP-CARRIER-11: each field of the canonical header, one violation each. */
+/* SGP-CARRIER-11: each field of the canonical header, one violation each.
+ * SGP-CARRIER-12 (frame over 65507 B) and SGP-CARRIER-13 (check order). */
 Test(carrier, wav_malformed_rejections_carrier11) {
   static const struct wav_patch t[] = {
       {0, 0, 0, 0, SGP_OK, "valid"},
