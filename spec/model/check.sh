@@ -3,8 +3,9 @@
 #
 # In a temp dir: spin -a, gcc -O2, then every LTL property verified on its own
 # (safety: ./pan -a -N name; liveness: ./pan -a -f -N name, weak fairness), a
-# plain assertion/deadlock run (-DSAFETY -DNOCLAIM), and mutants that must
-# FAIL a property, which shows the properties have teeth.  One line per check:
+# plain assertion/deadlock run (-DSAFETY -DNOCLAIM), mutants that must FAIL a
+# property (the properties have teeth) and witnesses that must be reachable
+# (the properties are not vacuous).  One line per check:
 #   PASS <name> (states=..., depth=..., time=...)   or   FAIL <name> (...)
 # Exit status 0 only if every check passed.  At most two pan runs at a time.
 #
@@ -28,7 +29,8 @@ LIVE_DEFS="-DNET_BUDGET=1 -DNO_FORGER"
 # Per run: at most 900 MB (two runs in parallel stay under 2 GiB); the depth
 # bound is far above the deepest path (< 150 steps).
 CFLAGS_COMMON="-O2 -w -DVECTORSZ=1024 -DMEMLIM=900"
-PANFLAGS="-m100000 -w24"
+MAXDEPTH=100000
+PANFLAGS="-m$MAXDEPTH -w24"
 
 # mutants: key|spin define|property that must fail|binary config|pan flags
 MUTANTS=(
@@ -38,6 +40,10 @@ MUTANTS=(
   "BUG_ONE_VOTE|no_false_silent|safety|-a"
   "BUG_NO_TIEBREAK|eventual_agreement|live|-a -f"
 )
+# non-vacuity witnesses (compiled with -DWITNESS): "[] !situation" must FAIL,
+# i.e. the situation the properties are about is actually reached
+WITNESSES="w_tiebreak_adopted w_packet_rejected w_older_report_ignored w_equivocation_split
+  w_compromised_verdict w_silent_verdict w_restart_learned"
 
 slot() { while [ "$(jobs -rp | wc -l)" -ge 2 ]; do wait -n || true; done; }
 
@@ -48,6 +54,17 @@ build() {
     (cd "$dir" && "$SPIN" $2 -a sgp.pml >spin.log 2>&1 &&
       gcc $CFLAGS_COMMON $3 -o pan pan.c >cc.log 2>&1) ||
     { cat "$dir/spin.log" "$dir/cc.log" 2>/dev/null | tail -20 >"$dir/build.err"; rm -f "$dir/pan"; }
+}
+
+# first error of a pan run, short: a claim violation prints as an assertion
+# on the negated formula
+cex() {
+  local m
+  m=$(grep -m1 '^pan:[0-9]' "$1" | sed 's/^pan:[0-9]*: //; s/ (at depth \([0-9]*\))/ at depth \1/')
+  case "$m" in
+    "assertion violated  !( !("*) echo "property violated at depth ${m##* }" ;;
+    *) echo "$m" ;;
+  esac
 }
 
 # check <key> <label> <dir> <expect pass|fail> <pan args...>: writes $work/res.<key>
@@ -64,7 +81,8 @@ check() {
   depth=$(sed -n 's/.*depth reached \([0-9][0-9]*\).*/\1/p' "$out" | tail -1)
   if [ -z "$errs" ]; then
     why="no result, pan output: $(tail -3 "$out" | tr '\n' ' ')"
-  elif grep -q -i -e "max search depth too small" -e "out of memory" -e "MEMLIM" "$out"; then
+  elif grep -q -i -e "max search depth too small" -e "out of memory" -e "MEMLIM" "$out" ||
+       [ "${depth:-0}" -ge $((MAXDEPTH - 1)) ]; then
     why="search incomplete (depth or memory bound)"
   elif [ "$expect" = pass ] && [ "$errs" -ne 0 ]; then
     why="errors: $errs: $(grep -m1 -e '^pan:[0-9]' "$out")"
@@ -73,10 +91,10 @@ check() {
   elif [ "$expect" = fail ] && [ "$errs" -eq 0 ]; then
     why="mutant NOT detected (errors: 0)"
   fi
-  info="states=${states:-?}, depth=${depth:-?}, time=${secs}s"
+  mem=$(sed -n 's/^ *\([0-9.]*\).*total actual memory usage.*/\1/p' "$out" | tail -1)
+  info="states=${states:-?}, depth=${depth:-?}, time=${secs}s, mem=${mem:-?}MB"
   if [ -z "$why" ]; then
-    [ "$expect" = fail ] &&
-      info="$info, expected counterexample: $(grep -m1 '^pan:[0-9]' "$out" | sed 's/^pan:[0-9]*: //; s/ (at depth.*//')"
+    [ "$expect" = fail ] && info="$info, counterexample: $(cex "$out")"
     echo "PASS $label ($info)" >"$work/res.$key"
   else
     echo "FAIL $label ($info; $why)" >"$work/res.$key"
@@ -87,6 +105,7 @@ check() {
 slot; build plain "$SAFETY_DEFS" "-DSAFETY -DNOCLAIM" &
 slot; build safety "$SAFETY_DEFS" "-DNFAIR=3" &
 slot; build live "$LIVE_DEFS" "-DNFAIR=3" &
+slot; build witness "$SAFETY_DEFS -DWITNESS" "-DNFAIR=3" &
 for m in "${MUTANTS[@]}"; do
   IFS='|' read -r def prop cfg flags <<<"$m"
   if [ "$cfg" = live ]; then defs=$LIVE_DEFS; else defs=$SAFETY_DEFS; fi
@@ -114,6 +133,9 @@ for m in "${MUTANTS[@]}"; do
   # shellcheck disable=SC2086
   slot; check "m_$def" "mutant-detected [$def fails $prop]" "m_$def" fail $PANFLAGS $flags -N "$prop" &
 done
+for w in $WITNESSES; do
+  slot; check "$w" "witness-reachable [$w]" witness fail $PANFLAGS -a -N "$w" &
+done
 wait
 
 for key in plain $SAFETY_PROPS eventual_agreement silent_eventually; do
@@ -123,7 +145,12 @@ for m in "${MUTANTS[@]}"; do
   IFS='|' read -r def _ <<<"$m"
   cat "$work/res.m_$def" 2>/dev/null || echo "FAIL mutant $def (no result)"
 done
-if grep -q "^FAIL" "$work"/res.* || [ "$(ls "$work"/res.* | wc -l)" -ne $((7 + ${#MUTANTS[@]})) ]; then
+nw=0
+for w in $WITNESSES; do
+  nw=$((nw + 1))
+  cat "$work/res.$w" 2>/dev/null || echo "FAIL witness $w (no result)"
+done
+if grep -q "^FAIL" "$work"/res.* || [ "$(ls "$work"/res.* | wc -l)" -ne $((7 + ${#MUTANTS[@]} + nw)) ]; then
   rc=1
 fi
 echo "total $(($(date +%s) - t0))s: $([ $rc -eq 0 ] && echo ALL PASS || echo FAILURES)"

@@ -91,11 +91,19 @@ byte net = NET_BUDGET, equiv = EQUIV_BUDGET;
 
 /* ---- derived: functions of the state above, recomputed by consensus() ---- */
 byte verd[N * N];     /* node i's verdict about j */
-bit vok[N * N];       /* every report that verdict rests on is verified */
+bit vok[N * N] = 1;    /* every report that verdict rests on is verified */
 bit sq[N * N];        /* a strict majority of live rows lists j (SILENT quorum) */
 short digest[N * N];  /* packed (g, s, v, r, verdict) of slot i*N+j, for agreement */
 
 /* ---- ghosts ---- */
+#ifdef WITNESS
+/* non-vacuity witnesses (check.sh): 1 = a tie-break winner was adopted,
+ * 2 = a packet was rejected, 4 = an older report arrived and was ignored */
+byte seen;
+#define SEE(b) seen = seen | (b)
+#else
+#define SEE(b) skip
+#endif
 bit mono_ok = 1;    /* no held version ever decreased (within an incarnation) */
 byte sighigh[N];    /* origin j signed (g,s) with high suspicion: bit VBIT(g,s) */
 
@@ -119,6 +127,10 @@ bit ch_v;
 #endif
 #define SIGNED_HIGH(j, g, s) ((g) > 0 && (sighigh[j] & VBIT(g, s)) != 0)
 
+#if defined(BUG_SKIP_VERIFY) || defined(BUG_SENDER_KEY) || defined(BUG_ADOPT_OLDER) || \
+    defined(BUG_NO_TIEBREAK) || defined(BUG_ONE_VOTE)
+#define MUTANT
+#endif
 #if defined(BUG_SKIP_VERIFY)
 #define VERIFY(x, j, src) 1
 #elif defined(BUG_SENDER_KEY)
@@ -215,7 +227,11 @@ inline merge(i) {
           (j != i || NEWER(pk.rep[j].g, pk.rep[j].s, view[i * N + i].g, view[i * N + i].s)) ->
           cand = cand | (1 << j)
 #endif
-       :: else -> skip     /* stale, duplicate, tie-break loser, own equal version */
+       :: else ->          /* stale, duplicate, tie-break loser, own equal version */
+          if
+          :: NEWER(view[i * N + j].g, view[i * N + j].s, pk.rep[j].g, pk.rep[j].s) -> SEE(4)
+          :: else -> skip
+          fi
        fi;
        if
        :: ((cand >> j) & 1) && !VERIFY(pk.rep[j], j, pk.src) -> rej = 1
@@ -229,12 +245,15 @@ inline merge(i) {
        if
        :: ((cand >> j) & 1) && j == i ->
           /* own origin, newer than own: jump above it (restart rule) */
+#ifndef MUTANT   /* a mutant may adopt a forged own report; g then just fits (2 bits) */
           assert(pk.rep[j].g < GMAX);
+#endif
           view[i * N + i].g = pk.rep[j].g + 1; view[i * N + i].s = 1;
           sign_own(i)
        :: ((cand >> j) & 1) && j != i ->
           if   /* SGP-MERGE-5 ghost */
           :: NEWER(view[i * N + j].g, view[i * N + j].s, pk.rep[j].g, pk.rep[j].s) -> mono_ok = 0
+          :: SAMEVER(view[i * N + j], pk.rep[j]) -> SEE(1)
           :: else -> skip
           fi;
           copy_rep(view[i * N + j], pk.rep[j]);
@@ -243,7 +262,7 @@ inline merge(i) {
        :: else -> skip
        fi
      }
-  :: else -> skip   /* rejected: no state change */
+  :: else -> SEE(2)   /* rejected: no state change */
   fi;
   j = 0; rej = 0; cand = 0
 }
@@ -276,20 +295,12 @@ inline resign(i) {
   j = 0; row = 0
 }
 
-/* A push that changes nothing (the partner would adopt no report and the own
- * report needs no re-signing) is a pure self-loop, so the delivered gossip
- * step is only enabled when it changes something: the Scuttlebutt digest tells
- * a node what its partner lacks.  Interference stays enabled at all times. */
-#define ROW_OF(i) (stale[(i) * N + 0] * 1 + stale[(i) * N + 1] * 2 + stale[(i) * N + 2] * 4)
-#define NEED_RESIGN(i) (ROW_OF(i) != view[(i) * N + (i)].r || loc[i] != view[(i) * N + (i)].v)
-#define GIVES(i, d, j) \
-  (view[(i) * N + (j)].g != 0 && WINS(view[(i) * N + (j)], view[(d) * N + (j)], j) && \
-   ((j) != (d) || NEWER(view[(i) * N + (j)].g, view[(i) * N + (j)].s, \
-                        view[(d) * N + (j)].g, view[(d) * N + (j)].s)))
-#define USEFUL_TO(i, d) (alive[d] && (GIVES(i, d, 0) || GIVES(i, d, 1) || GIVES(i, d, 2)))
-#define USEFUL(i) (NEED_RESIGN(i) || USEFUL_TO(i, ((i) + 1) % N) || USEFUL_TO(i, ((i) + 2) % N))
-
-/* Node I = _pid (0..N-1): the first step signs report (1, 1); then it loops. */
+/* Node I = _pid (0..N-1): the first step signs report (1, 1); then it loops.
+ * Gossip never stops (a live node can always step; once everything is known
+ * that step is a self-loop), so every maximal run is infinite and weak
+ * fairness is what forces progress.  (Spin's -f search does not treat a
+ * deadlocked end state as a fair stutter cycle: with a gossip step that is
+ * disabled when useless, the BUG_NO_TIEBREAK mutant went undetected.) */
 #define I _pid
 active [N] proctype Node() {
   d_step {
@@ -299,7 +310,7 @@ active [N] proctype Node() {
 end:
   do
   :: d_step {   /* gossip step (tick, then push to both partners), delivered */
-       alive[I] && USEFUL(I) ->
+       alive[I] ->
        resign(I); consensus(I); snapshot(pk, I);
        deliver(((I + 1) % N)); deliver(((I + 2) % N)); clear_pkt(pk)
      }
@@ -416,10 +427,12 @@ end:
 }
 
 #ifndef NO_FORGER
-/* The forger: an outsider key, or the insider's own key used for another
- * origin.  It has no budget: against the correct merge every forged packet is
- * rejected or ignored, i.e. a self-loop, so it adds transitions but no states.
- * (Its attempts on equal versions exercise the tie-break path.) */
+/* The forger: the insider's own key used for another origin, or an outsider
+ * key (used for the insider's origin; which wrong key signed a report only
+ * matters when it is the sender's, see BUG_SENDER_KEY).  Packets come from the
+ * insider's transport identity.  No budget: against the correct merge every
+ * forged packet is rejected or ignored, i.e. a self-loop, so it adds
+ * transitions but no states.  Equal versions exercise the tie-break path. */
 active proctype Forger() {
 end:
   do
@@ -427,9 +440,10 @@ end:
                  * by a key that is not ch_j's, carrying the target's held version
                  * (tie-break path) or the highest version (newer path) */
        alive[0] || alive[1] || alive[2] ->
-       if
-       :: ch_sg = INSIDER; if :: ch_j = 0 :: ch_j = 1 fi
-       :: ch_sg = OUT; if :: ch_j = 0 :: ch_j = 1 :: ch_j = 2 fi
+       if   /* the insider's key for another origin; the outsider's for the insider's */
+       :: ch_sg = INSIDER; ch_j = (INSIDER + 1) % N
+       :: ch_sg = INSIDER; ch_j = (INSIDER + 2) % N
+       :: ch_sg = OUT; ch_j = INSIDER
        fi;
        pick_alive(ch_d);
        if
@@ -480,6 +494,17 @@ end:
 /* every live node sees a SILENT quorum about the stopped node */
 #define SQC(i) (!alive[i] || (i) == CRASHER || sq[(i) * N + CRASHER])
 #define ALL_SILENT_CRASHER (SQC(0) && SQC(1) && SQC(2))
+
+#ifdef WITNESS
+/* each must FAIL: its counterexample shows the situation is reachable */
+ltl w_tiebreak_adopted { [] !(seen & 1) }
+ltl w_packet_rejected { [] !(seen & 2) }
+ltl w_older_report_ignored { [] !(seen & 4) }
+ltl w_equivocation_split { [] !(byz && HON(0) && HON(1) && SAMEVER(view[0 * N + INSIDER], view[1 * N + INSIDER]) && view[0 * N + INSIDER].r != view[1 * N + INSIDER].r) }
+ltl w_compromised_verdict { [] !(alive[0] && alive[1] && verd[0 * N + INSIDER] == COMP && verd[1 * N + INSIDER] == COMP) }
+ltl w_silent_verdict { [] !(alive[0] && alive[1] && verd[0 * N + CRASHER] == SILENT && verd[1 * N + CRASHER] == SILENT) }
+ltl w_restart_learned { [] !(alive[1] && view[1 * N + RESTARTER].g == 2) }
+#endif
 
 ltl eventual_agreement { <> [] AGREE }                                     /* SGP-CONS-8 */
 ltl monotone_versions { [] mono_ok }                                       /* SGP-MERGE-5 */
