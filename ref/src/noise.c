@@ -369,6 +369,25 @@ static SGP_MUST_CHECK sgp_err dh_keys(const struct sgp_noise_handshake *t, enum 
   return SGP_OK;
 }
 
+/* Tokens both sides process identically: the DH tokens and psk.
+ * SGP_ERR_STATE for any other token, which the tables rule out. */
+static SGP_MUST_CHECK sgp_err mix_common_token(struct sgp_noise_handshake *t, enum token tok) {
+  const uint8_t *sk, *pk;
+  switch (tok) {
+    case T_EE: /* ee */
+    case T_ES: /* es */
+    case T_SE: /* se */
+    case T_SS: /* ss */
+      SGP_GUARD(dh_keys(t, tok, &sk, &pk));
+      return mix_dh(&t->ss, sk, pk);
+    case T_PSK: /* psk */
+      mix_key_and_hash(&t->ss, t->psk, sizeof t->psk);
+      return SGP_OK;
+    default:
+      return SGP_ERR_STATE;
+  }
+}
+
 /* Length of the next message this side writes, simulating has_key. */
 static size_t write_len(const struct sgp_noise_handshake *hs, const struct tokens *toks,
                         size_t payload_len) {
@@ -411,7 +430,6 @@ sgp_err sgp_noise_write_message(struct sgp_noise_handshake *hs, const uint8_t *p
 
   struct sgp_noise_handshake t;
   struct sgp_cursor w = sgp_cursor_writer(out, cap);
-  const uint8_t *sk, *pk;
   sgp_err rc = SGP_OK;
 
   memcpy(&t, hs, sizeof t);
@@ -431,19 +449,9 @@ sgp_err sgp_noise_write_message(struct sgp_noise_handshake *hs, const uint8_t *p
       case T_S: /* s */
         if ((rc = encrypt_and_hash(&t.ss, t.s_pk, sizeof t.s_pk, &w)) != SGP_OK) goto out;
         break;
-      case T_EE: /* ee */
-      case T_ES: /* es */
-      case T_SE: /* se */
-      case T_SS: /* ss */
-        if ((rc = dh_keys(&t, (enum token)toks.t[i], &sk, &pk)) != SGP_OK) goto out;
-        if ((rc = mix_dh(&t.ss, sk, pk)) != SGP_OK) goto out;
+      default: /* ee, es, se, ss, psk: the same on both sides */
+        if ((rc = mix_common_token(&t, (enum token)toks.t[i])) != SGP_OK) goto out;
         break;
-      case T_PSK: /* psk */
-        mix_key_and_hash(&t.ss, t.psk, sizeof t.psk);
-        break;
-      default:
-        rc = SGP_ERR_STATE;
-        goto out;
     }
   }
   /* payload */
@@ -466,7 +474,6 @@ sgp_err sgp_noise_read_message(struct sgp_noise_handshake *hs, const uint8_t *ms
   struct tokens toks;
   struct sgp_noise_handshake t;
   struct sgp_cursor r = sgp_cursor_reader(msg, msg_len);
-  const uint8_t *sk, *pk;
   size_t pt_len;
   sgp_err rc = SGP_OK;
 
@@ -484,19 +491,9 @@ sgp_err sgp_noise_read_message(struct sgp_noise_handshake *hs, const uint8_t *ms
         if ((rc = decrypt_and_hash(&t.ss, &r, sizeof t.rs, t.rs)) != SGP_OK) goto out;
         t.has_rs = 1;
         break;
-      case T_EE: /* ee */
-      case T_ES: /* es */
-      case T_SE: /* se */
-      case T_SS: /* ss */
-        if ((rc = dh_keys(&t, (enum token)toks.t[i], &sk, &pk)) != SGP_OK) goto out;
-        if ((rc = mix_dh(&t.ss, sk, pk)) != SGP_OK) goto out;
+      default: /* ee, es, se, ss, psk: the same on both sides */
+        if ((rc = mix_common_token(&t, (enum token)toks.t[i])) != SGP_OK) goto out;
         break;
-      case T_PSK: /* psk */
-        mix_key_and_hash(&t.ss, t.psk, sizeof t.psk);
-        break;
-      default:
-        rc = SGP_ERR_STATE;
-        goto out;
     }
   }
   /* payload: the rest of the message */

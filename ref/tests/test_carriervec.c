@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "sgp/carrier.h"
+#include "testutil.h"
 
 #define VEC SGP_SOURCE_DIR "/conformance/vectors/carrier.json"
 #define FRAME_MAX (SGP_CARRIER_MAX_FRAME + 64)
@@ -29,10 +30,7 @@
 static json_t *root;
 
 static void load(void) {
-  json_error_t e;
-  cr_assert(sodium_init() >= 0);
-  root = json_load_file(VEC, 0, &e);
-  cr_assert_not_null(root, "%s:%d: %s", VEC, e.line, e.text);
+  root = tu_json_load(VEC);
 }
 static void unload(void) {
   json_decref(root);
@@ -40,33 +38,6 @@ static void unload(void) {
 TestSuite(carriervec, .init = load, .fini = unload);
 
 /* ---- JSON access ------------------------------------------------------------ */
-
-static const char *str(const json_t *o, const char *k) {
-  const char *s = json_string_value(json_object_get(o, k));
-  cr_assert_not_null(s, "missing string %s", k);
-  return s;
-}
-
-static long long num(const json_t *o, const char *k) {
-  const json_t *v = json_object_get(o, k);
-  cr_assert(json_is_integer(v), "missing integer %s", k);
-  return json_integer_value(v);
-}
-
-static size_t unhex(const json_t *o, const char *k, uint8_t *out, size_t cap) {
-  const char *s = str(o, k);
-  size_t len = 0;
-  cr_assert_eq(sodium_hex2bin(out, cap, s, strlen(s), NULL, &len, NULL), 0, "bad hex %s", k);
-  cr_assert_eq(len * 2, strlen(s));
-  return len;
-}
-
-static sgp_err err_named(const char *name) {
-  int found = 0;
-  sgp_err e = sgp_err_from_name(name, &found);
-  cr_assert(found, "unknown error name %s", name);
-  return e;
-}
 
 static enum sgp_carrier_kind kind_named(const char *s) {
   if (strcmp(s, "raw") == 0) return SGP_CARRIER_RAW;
@@ -88,7 +59,7 @@ static unsigned accept_of(const json_t *t) {
 static int tests_seen;
 
 static void check_common(const json_t *t, const char *result) {
-  cr_assert_str_eq(str(t, "result"), result);
+  cr_assert_str_eq(tu_json_str(t, "result"), result);
   const json_t *reqs = json_object_get(t, "reqs");
   cr_assert(json_is_array(reqs) && json_array_size(reqs) > 0, "every vector cites requirements");
   tests_seen++;
@@ -133,23 +104,24 @@ static void run_wrap_group(const json_t *g) {
   const json_t *t;
   json_array_foreach(json_object_get(g, "tests"), i, t) {
     check_common(t, "valid");
-    long long tc = num(t, "tcId");
-    enum sgp_carrier_kind kind = kind_named(str(t, "carrier"));
+    long long tc = tu_json_num(t, "tcId");
+    enum sgp_carrier_kind kind = kind_named(tu_json_str(t, "carrier"));
     uint8_t seed[16];
-    size_t clen = unhex(t, "cover", cover, sizeof cover);
-    size_t slen = unhex(t, "cover_seed", seed, sizeof seed);
-    size_t plen = unhex(t, "payload", d, sizeof d);
-    size_t flen = unhex(t, "frame", frame, sizeof frame), len;
+    size_t clen = tu_json_unhex(t, "cover", cover, sizeof cover);
+    size_t slen = tu_json_unhex(t, "cover_seed", seed, sizeof seed);
+    size_t plen = tu_json_unhex(t, "payload", d, sizeof d);
+    size_t flen = tu_json_unhex(t, "frame", frame, sizeof frame), len;
     if (kind == SGP_CARRIER_RAW) {
       cr_assert(clen == 0 && slen == 0);
     } else {
       cr_assert_eq(slen, 16);
-      sgp_err rc =
-          kind == SGP_CARRIER_LSB_PGM
-              ? sgp_carrier_generate_pgm((uint32_t)num(t, "width"), (uint32_t)num(t, "height"),
-                                         seed_rng, seed, out, sizeof out, &len)
-              : sgp_carrier_generate_wav((uint32_t)num(t, "sample_rate"), (size_t)num(t, "samples"),
-                                         seed_rng, seed, out, sizeof out, &len);
+      sgp_err rc = kind == SGP_CARRIER_LSB_PGM
+                       ? sgp_carrier_generate_pgm((uint32_t)tu_json_num(t, "width"),
+                                                  (uint32_t)tu_json_num(t, "height"), seed_rng,
+                                                  seed, out, sizeof out, &len)
+                       : sgp_carrier_generate_wav((uint32_t)tu_json_num(t, "sample_rate"),
+                                                  (size_t)tu_json_num(t, "samples"), seed_rng, seed,
+                                                  out, sizeof out, &len);
       cr_assert_eq(rc, SGP_OK);
       cr_assert_eq(len, clen);
       cr_assert_eq(memcmp(out, cover, clen), 0, "tcId %lld: generated cover", tc);
@@ -177,13 +149,13 @@ static void run_unwrap_group(const json_t *g) {
   const json_t *t;
   json_array_foreach(json_object_get(g, "tests"), i, t) {
     check_common(t, "valid");
-    size_t flen = unhex(t, "frame", frame, sizeof frame);
-    size_t plen = unhex(t, "payload", d, sizeof d);
+    size_t flen = tu_json_unhex(t, "frame", frame, sizeof frame);
+    size_t plen = tu_json_unhex(t, "payload", d, sizeof d);
     struct sgp_carrier_payload p;
     cr_assert_eq(sgp_carrier_unwrap(frame, flen, accept_of(t), buf, sizeof buf, &p), SGP_OK);
-    cr_assert_eq(p.kind, kind_named(str(t, "carrier")));
+    cr_assert_eq(p.kind, kind_named(tu_json_str(t, "carrier")));
     cr_assert_eq(p.len, plen);
-    cr_assert_eq(memcmp(p.data, d, plen), 0, "tcId %lld", num(t, "tcId"));
+    cr_assert_eq(memcmp(p.data, d, plen), 0, "tcId %lld", tu_json_num(t, "tcId"));
   }
 }
 
@@ -193,10 +165,10 @@ static void run_reject_group(const json_t *g) {
   const json_t *t;
   json_array_foreach(json_object_get(g, "tests"), i, t) {
     check_common(t, "invalid");
-    long long tc = num(t, "tcId");
-    cr_assert_str_eq(str(t, "counter"), "drop_carrier");
-    size_t flen = unhex(t, "frame", frame, sizeof frame);
-    sgp_err want = err_named(str(t, "error"));
+    long long tc = tu_json_num(t, "tcId");
+    cr_assert_str_eq(tu_json_str(t, "counter"), "drop_carrier");
+    size_t flen = tu_json_unhex(t, "frame", frame, sizeof frame);
+    sgp_err want = tu_err_named(tu_json_str(t, "error"));
     struct sgp_carrier_payload p, p0;
     memset(&p, 0x5a, sizeof p);
     p0 = p;
@@ -218,13 +190,13 @@ static void run_wrap_reject_group(const json_t *g) {
   const json_t *t;
   json_array_foreach(json_object_get(g, "tests"), i, t) {
     check_common(t, "invalid");
-    enum sgp_carrier_kind kind = kind_named(str(t, "carrier"));
-    size_t clen = unhex(t, "cover", cover, sizeof cover);
-    size_t plen = unhex(t, "payload", d, sizeof d), len = 7;
+    enum sgp_carrier_kind kind = kind_named(tu_json_str(t, "carrier"));
+    size_t clen = tu_json_unhex(t, "cover", cover, sizeof cover);
+    size_t plen = tu_json_unhex(t, "payload", d, sizeof d), len = 7;
     memset(out, 0xa5, 256);
-    sgp_err want = err_named(str(t, "error"));
+    sgp_err want = tu_err_named(tu_json_str(t, "error"));
     sgp_err got = sgp_carrier_wrap(kind, cover, clen, d, plen, out, sizeof out, &len);
-    cr_assert_eq(got, want, "tcId %lld: got %s want %s", num(t, "tcId"), sgp_err_name(got),
+    cr_assert_eq(got, want, "tcId %lld: got %s want %s", tu_json_num(t, "tcId"), sgp_err_name(got),
                  sgp_err_name(want));
     cr_assert_eq(len, 7);
     for (size_t k = 0; k < 256; k++) cr_assert_eq(out[k], 0xa5);
@@ -233,13 +205,13 @@ static void run_wrap_reject_group(const json_t *g) {
 
 /* SGP-CONF-1 */
 Test(carriervec, every_vector_reproduces) {
-  cr_assert_str_eq(str(root, "algorithm"), "SGP carriers v1");
-  cr_assert_str_eq(str(root, "schema"), "sgp_carrier_vectors_v1");
+  cr_assert_str_eq(tu_json_str(root, "algorithm"), "SGP carriers v1");
+  cr_assert_str_eq(tu_json_str(root, "schema"), "sgp_carrier_vectors_v1");
   size_t i;
   const json_t *g;
   int kinds = 0;
   json_array_foreach(json_object_get(root, "testGroups"), i, g) {
-    const char *type = str(g, "type");
+    const char *type = tu_json_str(g, "type");
     if (strcmp(type, "CarrierWrapTest") == 0)
       run_wrap_group(g), kinds |= 1;
     else if (strcmp(type, "CarrierUnwrapTest") == 0)
@@ -252,5 +224,5 @@ Test(carriervec, every_vector_reproduces) {
       cr_assert_fail("unknown group type %s", type);
   }
   cr_assert_eq(kinds, 15, "all four group types present");
-  cr_assert_eq(tests_seen, num(root, "numberOfTests"));
+  cr_assert_eq(tests_seen, tu_json_num(root, "numberOfTests"));
 }

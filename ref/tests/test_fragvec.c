@@ -23,6 +23,7 @@
 
 #include "sgp/fragment.h"
 #include "sgp/jigsaw.h"
+#include "testutil.h"
 
 #define VEC SGP_SOURCE_DIR "/conformance/vectors/fragment.json"
 #define MAXSESS 8
@@ -30,10 +31,7 @@
 static json_t *root;
 
 static void load(void) {
-  json_error_t e;
-  cr_assert(sodium_init() >= 0);
-  root = json_load_file(VEC, 0, &e);
-  cr_assert_not_null(root, "%s:%d: %s", VEC, e.line, e.text);
+  root = tu_json_load(VEC);
 }
 static void unload(void) {
   json_decref(root);
@@ -42,36 +40,8 @@ TestSuite(fragvec, .init = load, .fini = unload);
 
 /* ---- JSON access ------------------------------------------------------------ */
 
-static const char *str(const json_t *o, const char *k) {
-  const char *s = json_string_value(json_object_get(o, k));
-  cr_assert_not_null(s, "missing string %s", k);
-  return s;
-}
-
-static long long num(const json_t *o, const char *k) {
-  const json_t *v = json_object_get(o, k);
-  cr_assert(json_is_integer(v), "missing integer %s", k);
-  return json_integer_value(v);
-}
-
-/* Hex field into out (capacity cap); returns its length. */
-static size_t unhex(const json_t *o, const char *k, uint8_t *out, size_t cap) {
-  const char *s = str(o, k);
-  size_t len = 0;
-  cr_assert_eq(sodium_hex2bin(out, cap, s, strlen(s), NULL, &len, NULL), 0, "bad hex %s", k);
-  cr_assert_eq(len * 2, strlen(s));
-  return len;
-}
-
-static sgp_err err_named(const char *name) {
-  int found = 0;
-  sgp_err e = sgp_err_from_name(name, &found);
-  cr_assert(found, "unknown error name %s", name);
-  return e;
-}
-
 static int is_valid(const json_t *o) {
-  const char *r = str(o, "result");
+  const char *r = tu_json_str(o, "result");
   cr_assert(strcmp(r, "valid") == 0 || strcmp(r, "invalid") == 0);
   return strcmp(r, "valid") == 0;
 }
@@ -137,13 +107,13 @@ struct rx {
 static void rx_open(struct rx *x, const json_t *g, const json_t *t) {
   const json_t *rp = json_object_get(g, "reasm");
   struct sgp_reasm_params p;
-  sgp_reasm_params_default(&p, (uint32_t)num(rp, "n"));
-  cr_assert_eq(p.peer_msgs, num(rp, "peer_msgs"));
-  cr_assert_eq(p.peer_bytes, num(rp, "peer_bytes"));
-  cr_assert_eq(p.max_msgs, num(rp, "max_msgs"));
-  cr_assert_eq(p.timeout_ms, num(rp, "timeout_ms"));
-  cr_assert_eq(SGP_FRAG_DONE_WINDOW, num(rp, "done_window"));
-  p.global_bytes = (uint32_t)num(rp, "reasm_global_bytes");
+  sgp_reasm_params_default(&p, (uint32_t)tu_json_num(rp, "n"));
+  cr_assert_eq(p.peer_msgs, tu_json_num(rp, "peer_msgs"));
+  cr_assert_eq(p.peer_bytes, tu_json_num(rp, "peer_bytes"));
+  cr_assert_eq(p.max_msgs, tu_json_num(rp, "max_msgs"));
+  cr_assert_eq(p.timeout_ms, tu_json_num(rp, "timeout_ms"));
+  cr_assert_eq(SGP_FRAG_DONE_WINDOW, tu_json_num(rp, "done_window"));
+  p.global_bytes = (uint32_t)tu_json_num(rp, "reasm_global_bytes");
   size_t len = sgp_reasm_mem_size(&p);
   cr_assert_gt(len, 0);
   x->mem = malloc(len);
@@ -173,7 +143,7 @@ static uint64_t msg_drops(const struct sgp_reasm_stats *s) {
 }
 
 static sgp_reasm_sid sid_of(const struct rx *x, const json_t *o) {
-  long long s = num(o, "session");
+  long long s = tu_json_num(o, "session");
   cr_assert(s >= 0 && s < x->nsess);
   return x->sid[s];
 }
@@ -187,29 +157,29 @@ static int run_fragments(struct rx *x, const json_t *t, int *first_deliver, size
   size_t j;
   const json_t *s;
   int delivered = 0;
-  long long tc = num(t, "tcId");
+  long long tc = tu_json_num(t, "tcId");
   static uint8_t first[SGP_FRAG_MAX_MESSAGE];
   *first_deliver = -1;
   json_array_foreach(json_object_get(t, "fragments"), j, s) {
     uint8_t ad[SGP_FRAG_AD_BYTES], payload[SGP_FRAG_DATA + 8];
     struct sgp_frag_hdr h;
-    cr_assert_eq(unhex(s, "ad", ad, sizeof ad), sizeof ad);
-    size_t plen = unhex(s, "payload", payload, sizeof payload);
+    cr_assert_eq(tu_json_unhex(s, "ad", ad, sizeof ad), sizeof ad);
+    size_t plen = tu_json_unhex(s, "payload", payload, sizeof payload);
     ad_decode(ad, &h);
     sgp_reasm_sid sid = sid_of(x, s);
     const json_t *disc = json_object_get(s, "discarded"), *d;
     size_t k;
     int own_listed = 0;
     json_array_foreach(disc, k, d) {
-      cr_assert(!sgp_reasm_is_done(&x->r, sid_of(x, d), (uint32_t)num(d, "msg_id")),
+      cr_assert(!sgp_reasm_is_done(&x->r, sid_of(x, d), (uint32_t)tu_json_num(d, "msg_id")),
                 "tcId %lld step %zu: discarded message was already done", tc, j);
-      own_listed |= sid_of(x, d) == sid && (uint32_t)num(d, "msg_id") == h.msg_id;
+      own_listed |= sid_of(x, d) == sid && (uint32_t)tu_json_num(d, "msg_id") == h.msg_id;
     }
     struct sgp_reasm_stats before = x->r.stats;
 
     size_t msg_len = 99;
-    sgp_err got = sgp_reasm_add(&x->r, sid, &h, payload, plen, (uint64_t)num(s, "now_ms"), out,
-                                sizeof out, &msg_len);
+    sgp_err got = sgp_reasm_add(&x->r, sid, &h, payload, plen, (uint64_t)tu_json_num(s, "now_ms"),
+                                out, sizeof out, &msg_len);
     const struct sgp_reasm_stats *st = &x->r.stats;
     uint64_t dfrag = frag_drops(st) - frag_drops(&before);
     uint64_t dmsg = msg_drops(st) - msg_drops(&before);
@@ -219,10 +189,10 @@ static int run_fragments(struct rx *x, const json_t *t, int *first_deliver, size
       cr_assert(dfrag == 0 && dres == 0);
       cr_assert(!own_listed);
     } else {
-      sgp_err w = err_named(str(s, "error"));
+      sgp_err w = tu_err_named(tu_json_str(s, "error"));
       cr_assert_eq(got, w, "tcId %lld step %zu: got %s want %s", tc, j, sgp_err_name(got),
                    sgp_err_name(w));
-      const char *c = str(s, "counter");
+      const char *c = tu_json_str(s, "counter");
       cr_assert_eq(dfrag, strcmp(c, "drop_frag") == 0, "tcId %lld step %zu: drop_frag", tc, j);
       cr_assert_eq(dres, strcmp(c, "drop_reserved") == 0, "tcId %lld step %zu", tc, j);
       if (strcmp(c, "drop_frag_message") == 0) cr_assert(own_listed);
@@ -233,10 +203,10 @@ static int run_fragments(struct rx *x, const json_t *t, int *first_deliver, size
     /* drop_frag_message counts each message discarded whole, once. */
     cr_assert_eq(dmsg, json_array_size(disc), "tcId %lld step %zu: discarded", tc, j);
     json_array_foreach(disc, k, d) {
-      cr_assert(sgp_reasm_is_done(&x->r, sid_of(x, d), (uint32_t)num(d, "msg_id")));
+      cr_assert(sgp_reasm_is_done(&x->r, sid_of(x, d), (uint32_t)tu_json_num(d, "msg_id")));
     }
     if (json_object_get(s, "delivered")) {
-      size_t wl = unhex(s, "delivered", want, sizeof want);
+      size_t wl = tu_json_unhex(s, "delivered", want, sizeof want);
       cr_assert_eq(msg_len, wl, "tcId %lld step %zu: delivered length", tc, j);
       cr_assert_eq(memcmp(out, want, wl), 0, "tcId %lld step %zu: delivered bytes", tc, j);
       cr_assert(sgp_reasm_is_done(&x->r, sid, h.msg_id), "done once delivered (SGP-FRAG-13)");
@@ -248,8 +218,10 @@ static int run_fragments(struct rx *x, const json_t *t, int *first_deliver, size
     } else if (got == SGP_OK) {
       cr_assert_eq(msg_len, 0, "tcId %lld step %zu: nothing delivered", tc, j);
     }
-    cr_assert_eq(st->bytes_in_use, (uint64_t)num(s, "reserved_bytes"), "tcId %lld step %zu", tc, j);
-    cr_assert_eq(st->msgs_in_progress, num(s, "in_reassembly"), "tcId %lld step %zu", tc, j);
+    cr_assert_eq(st->bytes_in_use, (uint64_t)tu_json_num(s, "reserved_bytes"), "tcId %lld step %zu",
+                 tc, j);
+    cr_assert_eq(st->msgs_in_progress, tu_json_num(s, "in_reassembly"), "tcId %lld step %zu", tc,
+                 j);
   }
   if (delivered) memcpy(out, first, *out_len);
   return delivered;
@@ -286,19 +258,20 @@ static void run_fragment_group(const json_t *g) {
   const json_t *t, *s;
   json_array_foreach(json_object_get(g, "tests"), i, t) {
     check_common(t);
-    long long tc = num(t, "tcId");
+    long long tc = tu_json_num(t, "tcId");
     cr_assert(is_valid(t), "FragmentTest cases are valid");
-    enum sgp_jig_mode mode = mode_named(str(t, "jigsaw"));
+    enum sgp_jig_mode mode = mode_named(tu_json_str(t, "jigsaw"));
     uint8_t key[SGP_JIG_KEY_BYTES], flags;
-    size_t plen = unhex(t, "packet", packet, sizeof packet);
-    size_t mlen = unhex(t, "message", message, sizeof message), len;
-    cr_assert_eq(unhex(t, "aont_key", key, sizeof key), mode == SGP_JIG_OFF ? 0 : sizeof key);
-    uint32_t msg_id = (uint32_t)num(t, "msg_id");
+    size_t plen = tu_json_unhex(t, "packet", packet, sizeof packet);
+    size_t mlen = tu_json_unhex(t, "message", message, sizeof message), len;
+    cr_assert_eq(tu_json_unhex(t, "aont_key", key, sizeof key),
+                 mode == SGP_JIG_OFF ? 0 : sizeof key);
+    uint32_t msg_id = (uint32_t)tu_json_num(t, "msg_id");
 
     /* sender: jigsaw (SGP-JIG-2, -3), then fragments (SGP-FRAG-1) */
     cr_assert_eq(sgp_jig_encode(mode, packet, plen, key_rng, key, enc, sizeof enc, &len, &flags),
                  SGP_OK);
-    cr_assert_eq(flags, num(t, "frag_flags"));
+    cr_assert_eq(flags, tu_json_num(t, "frag_flags"));
     cr_assert_eq(len, mlen);
     cr_assert_eq(memcmp(enc, message, mlen), 0, "tcId %lld: message = jigsaw(packet)", tc);
     struct sgp_frag_layout l;
@@ -312,8 +285,8 @@ static void run_fragment_group(const json_t *g) {
     json_array_foreach(json_object_get(t, "fragments"), j, s) {
       uint8_t ad[SGP_FRAG_AD_BYTES], payload[SGP_FRAG_DATA + 8], mine[SGP_FRAG_DATA];
       struct sgp_frag_hdr h, mh;
-      cr_assert_eq(unhex(s, "ad", ad, sizeof ad), sizeof ad);
-      size_t pl = unhex(s, "payload", payload, sizeof payload), ml;
+      cr_assert_eq(tu_json_unhex(s, "ad", ad, sizeof ad), sizeof ad);
+      size_t pl = tu_json_unhex(s, "payload", payload, sizeof payload), ml;
       ad_decode(ad, &h);
       cr_assert(h.msg_id == msg_id && h.flags == flags && h.index < l.count && !seen[h.index]);
       seen[h.index] = 1;
@@ -358,20 +331,20 @@ static void run_set_group(const json_t *g) {
       any_invalid |= !is_valid(s);
     }
     cr_assert_eq(any_invalid, !is_valid(t), "tcId %lld: invalid iff a fragment is rejected",
-                 num(t, "tcId"));
+                 tu_json_num(t, "tcId"));
     rx_close(&x);
   }
 }
 
 /* SGP-CONF-1 */
 Test(fragvec, every_vector_reproduces) {
-  cr_assert_str_eq(str(root, "algorithm"), "SGP fragments v1");
-  cr_assert_str_eq(str(root, "schema"), "sgp_fragment_vectors_v1");
+  cr_assert_str_eq(tu_json_str(root, "algorithm"), "SGP fragments v1");
+  cr_assert_str_eq(tu_json_str(root, "schema"), "sgp_fragment_vectors_v1");
   size_t i;
   const json_t *g;
   int kinds = 0;
   json_array_foreach(json_object_get(root, "testGroups"), i, g) {
-    const char *type = str(g, "type");
+    const char *type = tu_json_str(g, "type");
     if (strcmp(type, "FragmentTest") == 0)
       run_fragment_group(g), kinds |= 1;
     else if (strcmp(type, "FragmentSetTest") == 0)
@@ -380,5 +353,5 @@ Test(fragvec, every_vector_reproduces) {
       cr_assert_fail("unknown group type %s", type);
   }
   cr_assert_eq(kinds, 3, "both group types present");
-  cr_assert_eq(tests_seen, num(root, "numberOfTests"));
+  cr_assert_eq(tests_seen, tu_json_num(root, "numberOfTests"));
 }

@@ -32,25 +32,14 @@ TestSuite(req_merge, .init = setup, .fini = teardown);
 /* Report of origin o, signed with signer's key (normally o's). */
 static void report_by(sgp_report_msg *r, uint32_t o, uint32_t gen, uint32_t seq, uint32_t susp,
                       uint32_t signer) {
-  memset(r, 0, sizeof *r);
-  r->origin = o;
-  r->generation = gen;
-  r->seq = seq;
-  r->suspicion = susp;
-  r->sub_count = 5;
-  cr_assert_eq(sgp_report_sign(r, C.sk[signer]), SGP_OK);
+  tu_report(r, C.sk[signer], o, gen, seq, susp, NULL, 0);
 }
 static void report(sgp_report_msg *r, uint32_t o, uint32_t gen, uint32_t seq, uint32_t susp) {
   report_by(r, o, gen, seq, susp, o);
 }
 
 static void delta_of(sgp_packet *p, uint32_t sender, const sgp_report_msg *rs, size_t k) {
-  memset(p, 0, sizeof *p);
-  p->version = 1;
-  p->sender = sender;
-  p->kind = sgp_v1_Kind_KIND_DELTA;
-  for (size_t i = 0; i < k; i++) p->reports[i] = rs[i];
-  p->reports_count = (pb_size_t)k;
+  tu_delta(p, sender, rs, k);
 }
 
 /* Merge that must be rejected with `want` and change nothing but the

@@ -66,12 +66,7 @@ static void put_u32(uint8_t *p, uint32_t v) {
 }
 
 static void delta_of(sgp_packet *p, uint32_t sender, const sgp_report_msg *r) {
-  memset(p, 0, sizeof *p);
-  p->version = 1;
-  p->sender = sender;
-  p->kind = sgp_v1_Kind_KIND_DELTA;
-  p->reports[0] = *r;
-  p->reports_count = 1;
+  tu_delta(p, sender, r, 1);
 }
 
 /* ---- SGP-REPORT-2 ------------------------------------------------------- */

@@ -37,27 +37,14 @@ TestSuite(req_xchg, .init = setup, .fini = teardown);
 
 static void report_row(sgp_report_msg *r, uint32_t o, uint32_t gen, uint32_t seq, uint32_t susp,
                        const uint32_t *row, size_t k) {
-  memset(r, 0, sizeof *r);
-  r->origin = o;
-  r->generation = gen;
-  r->seq = seq;
-  r->suspicion = susp;
-  r->sub_count = 5;
-  r->silent_count = (pb_size_t)k;
-  for (size_t i = 0; i < k; i++) r->silent[i] = row[i];
-  cr_assert_eq(sgp_report_sign(r, C.sk[o]), SGP_OK);
+  tu_report(r, C.sk[o], o, gen, seq, susp, row, k);
 }
 static void report(sgp_report_msg *r, uint32_t o, uint32_t gen, uint32_t seq, uint32_t susp) {
   report_row(r, o, gen, seq, susp, NULL, 0);
 }
 
 static void delta_of(sgp_packet *p, uint32_t sender, const sgp_report_msg *rs, size_t k) {
-  memset(p, 0, sizeof *p);
-  p->version = 1;
-  p->sender = sender;
-  p->kind = sgp_v1_Kind_KIND_DELTA;
-  for (size_t i = 0; i < k; i++) p->reports[i] = rs[i];
-  p->reports_count = (pb_size_t)k;
+  tu_delta(p, sender, rs, k);
 }
 
 static void merge_one(struct sgp_state *s, const sgp_report_msg *r, uint32_t sender) {

@@ -18,6 +18,7 @@
 
 #include "sgp/cookie.h"
 #include "sgp/session.h"
+#include "testutil.h"
 
 #define MAXN 8
 #define ICAP 64
@@ -26,10 +27,7 @@
 static json_t *root;
 
 static void load(void) {
-  json_error_t e;
-  cr_assert(sodium_init() >= 0);
-  root = json_load_file(VEC, 0, &e);
-  cr_assert_not_null(root, "%s:%d: %s", VEC, e.line, e.text);
+  root = tu_json_load(VEC);
 }
 static void unload(void) {
   json_decref(root);
@@ -38,40 +36,12 @@ TestSuite(xportvec, .init = load, .fini = unload);
 
 /* ---- JSON access ------------------------------------------------------------ */
 
-static const char *str(const json_t *o, const char *k) {
-  const char *s = json_string_value(json_object_get(o, k));
-  cr_assert_not_null(s, "missing string %s", k);
-  return s;
-}
-
-static long long num(const json_t *o, const char *k) {
-  const json_t *v = json_object_get(o, k);
-  cr_assert(json_is_integer(v), "missing integer %s", k);
-  return json_integer_value(v);
-}
-
-/* Hex field into out (capacity cap); returns its length. */
-static size_t unhex(const json_t *o, const char *k, uint8_t *out, size_t cap) {
-  const char *s = str(o, k);
-  size_t len = 0;
-  cr_assert_eq(sodium_hex2bin(out, cap, s, strlen(s), NULL, &len, NULL), 0, "bad hex %s", k);
-  cr_assert_eq(len * 2, strlen(s));
-  return len;
-}
-
 static uint64_t unhex_be(const json_t *o, const char *k, size_t bytes) {
   uint8_t b[8];
-  cr_assert_eq(unhex(o, k, b, sizeof b), bytes);
+  cr_assert_eq(tu_json_unhex(o, k, b, sizeof b), bytes);
   uint64_t v = 0;
   for (size_t i = 0; i < bytes; i++) v = (v << 8) | b[i];
   return v;
-}
-
-static sgp_err err_named(const char *name) {
-  int found = 0;
-  sgp_err e = sgp_err_from_name(name, &found);
-  cr_assert(found, "unknown error name %s", name);
-  return e;
 }
 
 static const struct {
@@ -147,9 +117,9 @@ static void roster_of(const json_t *g, struct roster *r) {
   cr_assert(r->n >= 1 && r->n <= MAXN);
   for (uint32_t i = 0; i < r->n; i++) {
     const json_t *e = json_array_get(a, i);
-    cr_assert_eq(num(e, "node"), i);
-    cr_assert_eq(unhex(e, "dh_sk", r->sk[i], 32), 32);
-    cr_assert_eq(unhex(e, "dh_pk", r->pk[i], 32), 32);
+    cr_assert_eq(tu_json_num(e, "node"), i);
+    cr_assert_eq(tu_json_unhex(e, "dh_sk", r->sk[i], 32), 32);
+    cr_assert_eq(tu_json_unhex(e, "dh_pk", r->pk[i], 32), 32);
     uint8_t pk[32];
     cr_assert_eq(crypto_scalarmult_base(pk, r->sk[i]), 0);
     cr_assert_eq(memcmp(pk, r->pk[i], 32), 0);
@@ -193,34 +163,34 @@ static void handshake(const json_t *g, const json_t *t, struct node **I, struct 
   size_t len, syn_len, ack_len, want_len;
   struct sgp_rx rx;
   roster_of(g, &r);
-  uint32_t gen = (uint32_t)num(g, "generation");
-  uint32_t in = (uint32_t)num(t, "init_node"), rn = (uint32_t)num(t, "resp_node");
-  uint64_t now = (uint64_t)num(t, "now_ms");
+  uint32_t gen = (uint32_t)tu_json_num(g, "generation");
+  uint32_t in = (uint32_t)tu_json_num(t, "init_node"), rn = (uint32_t)tu_json_num(t, "resp_node");
+  uint64_t now = (uint64_t)tu_json_num(t, "now_ms");
   uint64_t stamp = unhex_be(t, "stamp", 8);
   cr_assert_eq(stamp >> 32, gen, "stamp = generation || counter (SGP-REPLAY-6)");
 
   *I = node_new(&r, in, gen, now);
   *R = node_new(&r, rn, gen, now);
   (*I)->s.init_counter = (uint32_t)stamp - 1;
-  if (unhex(t, "cookie", cookie, sizeof cookie) == 16) {
+  if (tu_json_unhex(t, "cookie", cookie, sizeof cookie) == 16) {
     struct sgp_session_peer *p = &(*I)->peers[rn];
     memcpy(p->cookie, cookie, 16);
     p->has_cookie = 1;
     p->cookie_ms = now;
   }
-  cr_assert_eq(unhex(t, "init_ephemeral", e_i, 32), 32);
-  cr_assert_eq(unhex(t, "resp_ephemeral", e_r, 32), 32);
-  syn_len = unhex(t, "syn", syn, sizeof syn);
-  ack_len = unhex(t, "ack", ack, sizeof ack);
+  cr_assert_eq(tu_json_unhex(t, "init_ephemeral", e_i, 32), 32);
+  cr_assert_eq(tu_json_unhex(t, "resp_ephemeral", e_r, 32), 32);
+  syn_len = tu_json_unhex(t, "syn", syn, sizeof syn);
+  ack_len = tu_json_unhex(t, "ack", ack, sizeof ack);
 
   push_u32(&(*I)->rng, (uint32_t)unhex_be(t, "init_index", 4));
   push(&(*I)->rng, e_i, 32);
   push(&(*I)->rng, zero4, 4); /* retransmission jitter: not on the wire */
   cr_assert_eq(sgp_session_initiate(&(*I)->s, rn, syn, syn_len, now, out, sizeof out, &len),
                SGP_OK);
-  want_len = unhex(t, "initiation", want, sizeof want);
+  want_len = tu_json_unhex(t, "initiation", want, sizeof want);
   cr_assert_eq(len, want_len);
-  cr_assert_eq(memcmp(out, want, len), 0, "initiation bytes (tcId %lld)", num(t, "tcId"));
+  cr_assert_eq(memcmp(out, want, len), 0, "initiation bytes (tcId %lld)", tu_json_num(t, "tcId"));
 
   cr_assert_eq(sgp_session_recv(&(*R)->s, now, out, len, NULL, 0, (*R)->buf, sizeof(*R)->buf, &rx),
                SGP_OK);
@@ -232,9 +202,9 @@ static void handshake(const json_t *g, const json_t *t, struct node **I, struct 
   push_u32(&(*R)->rng, (uint32_t)unhex_be(t, "resp_index", 4));
   push(&(*R)->rng, e_r, 32);
   cr_assert_eq(sgp_session_respond(&(*R)->s, in, ack, ack_len, now, out, sizeof out, &len), SGP_OK);
-  want_len = unhex(t, "response", want, sizeof want);
+  want_len = tu_json_unhex(t, "response", want, sizeof want);
   cr_assert_eq(len, want_len);
-  cr_assert_eq(memcmp(out, want, len), 0, "response bytes (tcId %lld)", num(t, "tcId"));
+  cr_assert_eq(memcmp(out, want, len), 0, "response bytes (tcId %lld)", tu_json_num(t, "tcId"));
 
   cr_assert_eq(sgp_session_recv(&(*I)->s, now, out, len, NULL, 0, (*I)->buf, sizeof(*I)->buf, &rx),
                SGP_OK);
@@ -243,9 +213,9 @@ static void handshake(const json_t *g, const json_t *t, struct node **I, struct 
   cr_assert(ack_len == 0 || memcmp(rx.payload, ack, ack_len) == 0);
 
   const struct sgp_session_peer *pi = &(*I)->peers[rn];
-  cr_assert_eq(unhex(t, "k1", k, 32), 32);
+  cr_assert_eq(tu_json_unhex(t, "k1", k, 32), 32);
   cr_assert_eq(memcmp(pi->slot[pi->cur].send.k, k, 32), 0, "k1");
-  cr_assert_eq(unhex(t, "k2", k, 32), 32);
+  cr_assert_eq(tu_json_unhex(t, "k2", k, 32), 32);
   cr_assert_eq(memcmp(pi->slot[pi->cur].recv.k, k, 32), 0, "k2");
 }
 
@@ -254,7 +224,7 @@ static void handshake(const json_t *g, const json_t *t, struct node **I, struct 
 static int tests_seen;
 
 static void check_common(const json_t *t) {
-  const char *res = str(t, "result");
+  const char *res = tu_json_str(t, "result");
   cr_assert(strcmp(res, "valid") == 0 || strcmp(res, "invalid") == 0);
   const json_t *reqs = json_object_get(t, "reqs");
   cr_assert(json_is_array(reqs) && json_array_size(reqs) > 0, "every vector cites requirements");
@@ -281,9 +251,9 @@ static void run_reject_group(const json_t *g) {
   roster_of(g, &r);
   json_array_foreach(json_object_get(g, "tests"), i, t) {
     check_common(t);
-    uint64_t now = (uint64_t)num(t, "now_ms");
-    struct node *R =
-        node_new(&r, (uint32_t)num(t, "resp_node"), (uint32_t)num(g, "generation"), now);
+    uint64_t now = (uint64_t)tu_json_num(t, "now_ms");
+    struct node *R = node_new(&r, (uint32_t)tu_json_num(t, "resp_node"),
+                              (uint32_t)tu_json_num(g, "generation"), now);
     struct sgp_rx rx;
     json_array_foreach(json_object_get(t, "prior"), j, p) {
       const char *h = json_string_value(p);
@@ -292,14 +262,15 @@ static void run_reject_group(const json_t *g) {
       cr_assert_eq(sgp_session_recv(&R->s, now, d, len, NULL, 0, R->buf, sizeof R->buf, &rx),
                    SGP_OK);
     }
-    size_t len = unhex(t, "datagram", d, sizeof d);
-    const char *cname = str(t, "counter");
+    size_t len = tu_json_unhex(t, "datagram", d, sizeof d);
+    const char *cname = tu_json_str(t, "counter");
     uint64_t c0 = counter(&R->s.stats, cname);
-    sgp_err want = err_named(str(t, "error"));
+    sgp_err want = tu_err_named(tu_json_str(t, "error"));
     sgp_err got = sgp_session_recv(&R->s, now, d, len, NULL, 0, R->buf, sizeof R->buf, &rx);
-    cr_assert_eq(got, want, "tcId %lld: got %s want %s", num(t, "tcId"), sgp_err_name(got),
+    cr_assert_eq(got, want, "tcId %lld: got %s want %s", tu_json_num(t, "tcId"), sgp_err_name(got),
                  sgp_err_name(want));
-    cr_assert_eq(counter(&R->s.stats, cname), c0 + 1, "tcId %lld: %s", num(t, "tcId"), cname);
+    cr_assert_eq(counter(&R->s.stats, cname), c0 + 1, "tcId %lld: %s", tu_json_num(t, "tcId"),
+                 cname);
     node_free(R);
   }
 }
@@ -312,20 +283,20 @@ static void run_data_group(const json_t *g) {
     check_common(t);
     uint8_t key[32], f[SGP_DATA_FHDR_BYTES];
     size_t len;
-    cr_assert_eq(unhex(t, "key", key, 32), 32);
-    cr_assert_eq(unhex(t, "frag_hdr", f, sizeof f), sizeof f);
-    size_t pt_len = unhex(t, "plaintext", pt, sizeof pt);
+    cr_assert_eq(tu_json_unhex(t, "key", key, 32), 32);
+    cr_assert_eq(tu_json_unhex(t, "frag_hdr", f, sizeof f), sizeof f);
+    size_t pt_len = tu_json_unhex(t, "plaintext", pt, sizeof pt);
     uint32_t ri = (uint32_t)unhex_be(t, "receiver_index", 4);
     uint64_t ctr = unhex_be(t, "counter", 8);
-    uint8_t flags = (uint8_t)num(t, "flags");
+    uint8_t flags = (uint8_t)tu_json_num(t, "flags");
     sgp_err rc = sgp_data_seal(key, ri, ctr, flags, f, pt, pt_len, out, sizeof out, &len);
-    if (strcmp(str(t, "result"), "valid") == 0) {
+    if (strcmp(tu_json_str(t, "result"), "valid") == 0) {
       cr_assert_eq(rc, SGP_OK);
-      size_t want_len = unhex(t, "datagram", want, sizeof want);
+      size_t want_len = tu_json_unhex(t, "datagram", want, sizeof want);
       cr_assert_eq(len, want_len);
-      cr_assert_eq(memcmp(out, want, len), 0, "datagram bytes (tcId %lld)", num(t, "tcId"));
+      cr_assert_eq(memcmp(out, want, len), 0, "datagram bytes (tcId %lld)", tu_json_num(t, "tcId"));
     } else {
-      cr_assert_eq(rc, err_named(str(t, "error")));
+      cr_assert_eq(rc, tu_err_named(tu_json_str(t, "error")));
     }
   }
 }
@@ -340,29 +311,31 @@ static void run_session_group(const json_t *g) {
     int any_invalid = 0;
     handshake(g, t, &I, &R);
     json_array_foreach(json_object_get(t, "steps"), j, s) {
-      struct node *to = strcmp(str(s, "to"), "responder") == 0 ? R : I;
-      uint64_t now = (uint64_t)num(s, "now_ms");
-      size_t len = unhex(s, "datagram", d, sizeof d);
+      struct node *to = strcmp(tu_json_str(s, "to"), "responder") == 0 ? R : I;
+      uint64_t now = (uint64_t)tu_json_num(s, "now_ms");
+      size_t len = tu_json_unhex(s, "datagram", d, sizeof d);
       struct sgp_rx rx;
       sgp_err got = sgp_session_recv(&to->s, now, d, len, NULL, 0, to->buf, sizeof to->buf, &rx);
-      if (strcmp(str(s, "result"), "valid") == 0) {
-        cr_assert_eq(got, SGP_OK, "tcId %lld step %zu: %s", num(t, "tcId"), j, sgp_err_name(got));
-        size_t want_len = unhex(s, "plaintext", want, sizeof want);
+      if (strcmp(tu_json_str(s, "result"), "valid") == 0) {
+        cr_assert_eq(got, SGP_OK, "tcId %lld step %zu: %s", tu_json_num(t, "tcId"), j,
+                     sgp_err_name(got));
+        size_t want_len = tu_json_unhex(s, "plaintext", want, sizeof want);
         cr_assert_eq(rx.payload_len, want_len);
         cr_assert(want_len == 0 || memcmp(rx.payload, want, want_len) == 0);
-        cr_assert_eq(rx.kind,
-                     strcmp(str(s, "kind"), "keepalive") == 0 ? SGP_RX_KEEPALIVE : SGP_RX_DATA);
+        cr_assert_eq(rx.kind, strcmp(tu_json_str(s, "kind"), "keepalive") == 0 ? SGP_RX_KEEPALIVE
+                                                                               : SGP_RX_DATA);
       } else {
         any_invalid = 1;
-        sgp_err w = err_named(str(s, "error"));
-        cr_assert_eq(got, w, "tcId %lld step %zu: got %s want %s", num(t, "tcId"), j,
+        sgp_err w = tu_err_named(tu_json_str(s, "error"));
+        cr_assert_eq(got, w, "tcId %lld step %zu: got %s want %s", tu_json_num(t, "tcId"), j,
                      sgp_err_name(got), sgp_err_name(w));
         cr_assert_eq(rx.kind, SGP_RX_NONE);
-        cr_assert_eq(counter(&to->s.stats, str(s, "counter")), 1, "tcId %lld step %zu: counter %s",
-                     num(t, "tcId"), j, str(s, "counter"));
+        cr_assert_eq(counter(&to->s.stats, tu_json_str(s, "counter")), 1,
+                     "tcId %lld step %zu: counter %s", tu_json_num(t, "tcId"), j,
+                     tu_json_str(s, "counter"));
       }
     }
-    cr_assert_eq(any_invalid, strcmp(str(t, "result"), "invalid") == 0);
+    cr_assert_eq(any_invalid, strcmp(tu_json_str(t, "result"), "invalid") == 0);
     node_free(I);
     node_free(R);
   }
@@ -376,21 +349,22 @@ static void run_cookie_group(const json_t *g) {
   json_array_foreach(json_object_get(g, "tests"), i, t) {
     check_common(t);
     uint8_t key[32], mac1[16], reply[SGP_COOKIE_REPLY_BYTES + 1], got[16];
-    uint32_t replier = (uint32_t)num(t, "replier_node");
+    uint32_t replier = (uint32_t)tu_json_num(t, "replier_node");
     sgp_cookie_reply_key(key, r.pk[replier]);
-    cr_assert_eq(unhex(t, "mac1", mac1, 16), 16);
-    size_t rlen = unhex(t, "reply", reply, sizeof reply);
-    if (strcmp(str(t, "result"), "invalid") == 0) {
-      cr_assert_eq(sgp_cookie_reply_open(reply, rlen, key, mac1, got), err_named(str(t, "error")));
+    cr_assert_eq(tu_json_unhex(t, "mac1", mac1, 16), 16);
+    size_t rlen = tu_json_unhex(t, "reply", reply, sizeof reply);
+    if (strcmp(tu_json_str(t, "result"), "invalid") == 0) {
+      cr_assert_eq(sgp_cookie_reply_open(reply, rlen, key, mac1, got),
+                   tu_err_named(tu_json_str(t, "error")));
       continue;
     }
     uint8_t secret[32], addr[SGP_COOKIE_ADDR_MAX], nonce[24], cookie[16], want[16], out[64];
     struct sgp_cookie_checker c;
     memset(&c, 0, sizeof c);
-    cr_assert_eq(unhex(t, "secret", secret, 32), 32);
-    size_t alen = unhex(t, "src_addr", addr, sizeof addr);
-    cr_assert_eq(unhex(t, "nonce", nonce, 24), 24);
-    cr_assert_eq(unhex(t, "cookie", want, 16), 16);
+    cr_assert_eq(tu_json_unhex(t, "secret", secret, 32), 32);
+    size_t alen = tu_json_unhex(t, "src_addr", addr, sizeof addr);
+    cr_assert_eq(tu_json_unhex(t, "nonce", nonce, 24), 24);
+    cr_assert_eq(tu_json_unhex(t, "cookie", want, 16), 16);
     memcpy(c.secret, secret, 32);
     sgp_cookie_checker_cookie(&c, addr, alen, cookie);
     cr_assert_eq(memcmp(cookie, want, 16), 0, "cookie(A) = MAC(R, addr(A), 16)");
@@ -406,13 +380,13 @@ static void run_cookie_group(const json_t *g) {
 
 /* SGP-CONF-1 */
 Test(xportvec, every_vector_reproduces) {
-  cr_assert_str_eq(str(root, "algorithm"), "SGP transport v1");
-  cr_assert_str_eq(str(root, "schema"), "sgp_transport_vectors_v1");
+  cr_assert_str_eq(tu_json_str(root, "algorithm"), "SGP transport v1");
+  cr_assert_str_eq(tu_json_str(root, "schema"), "sgp_transport_vectors_v1");
   size_t i;
   const json_t *g;
   int kinds = 0;
   json_array_foreach(json_object_get(root, "testGroups"), i, g) {
-    const char *type = str(g, "type");
+    const char *type = tu_json_str(g, "type");
     if (strcmp(type, "HandshakeTest") == 0)
       run_handshake_group(g), kinds |= 1;
     else if (strcmp(type, "HandshakeRejectTest") == 0)
@@ -427,5 +401,5 @@ Test(xportvec, every_vector_reproduces) {
       cr_assert_fail("unknown group type %s", type);
   }
   cr_assert_eq(kinds, 31, "all five group types present");
-  cr_assert_eq(tests_seen, num(root, "numberOfTests"));
+  cr_assert_eq(tests_seen, tu_json_num(root, "numberOfTests"));
 }

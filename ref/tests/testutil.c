@@ -1,5 +1,6 @@
 #include "testutil.h"
 
+#include <criterion/criterion.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,28 @@ void tu_state_free(struct sgp_state *st) {
   free(st);
 }
 
+void tu_report(sgp_report_msg *r, const uint8_t sk[64], uint32_t o, uint32_t gen, uint32_t seq,
+               uint32_t susp, const uint32_t *row, size_t k) {
+  memset(r, 0, sizeof *r);
+  r->origin = o;
+  r->generation = gen;
+  r->seq = seq;
+  r->suspicion = susp;
+  r->sub_count = SGP_SUBSCORES;
+  r->silent_count = (pb_size_t)k;
+  for (size_t i = 0; i < k; i++) r->silent[i] = row[i];
+  cr_assert_eq(sgp_report_sign(r, sk), SGP_OK);
+}
+
+void tu_delta(sgp_packet *p, uint32_t sender, const sgp_report_msg *rs, size_t k) {
+  memset(p, 0, sizeof *p);
+  p->version = SGP_PROTOCOL_VERSION;
+  p->sender = sender;
+  p->kind = sgp_v1_Kind_KIND_DELTA;
+  for (size_t i = 0; i < k; i++) p->reports[i] = rs[i];
+  p->reports_count = (pb_size_t)k;
+}
+
 char *tu_read_file(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
   if (!f) return NULL;
@@ -69,4 +92,39 @@ uint64_t tu_rand(uint64_t *s) {
   x ^= x >> 27;
   *s = x;
   return x * 0x2545F4914F6CDD1DULL;
+}
+
+json_t *tu_json_load(const char *path) {
+  json_error_t e;
+  cr_assert(sodium_init() >= 0);
+  json_t *root = json_load_file(path, 0, &e);
+  cr_assert_not_null(root, "%s:%d: %s", path, e.line, e.text);
+  return root;
+}
+
+const char *tu_json_str(const json_t *o, const char *k) {
+  const char *s = json_string_value(json_object_get(o, k));
+  cr_assert_not_null(s, "missing string %s", k);
+  return s;
+}
+
+long long tu_json_num(const json_t *o, const char *k) {
+  const json_t *v = json_object_get(o, k);
+  cr_assert(json_is_integer(v), "missing integer %s", k);
+  return json_integer_value(v);
+}
+
+size_t tu_json_unhex(const json_t *o, const char *k, uint8_t *out, size_t cap) {
+  const char *s = tu_json_str(o, k);
+  size_t len = 0;
+  cr_assert_eq(sodium_hex2bin(out, cap, s, strlen(s), NULL, &len, NULL), 0, "bad hex %s", k);
+  cr_assert_eq(len * 2, strlen(s));
+  return len;
+}
+
+sgp_err tu_err_named(const char *name) {
+  int found = 0;
+  sgp_err e = sgp_err_from_name(name, &found);
+  cr_assert(found, "unknown error name %s", name);
+  return e;
 }
