@@ -35,9 +35,11 @@
  *
  * Mutants (spin -D...): BUG_SKIP_VERIFY (adopt without verifying),
  * BUG_SENDER_KEY (verify against the sender's key, not the origin's),
+ * BUG_TIE_UNVERIFIED (verify newer candidates only, not tie-break winners),
  * BUG_ADOPT_OLDER (adopt any verified report with another version),
  * BUG_NO_TIEBREAK (equal versions never replace each other),
- * BUG_ONE_VOTE (SILENT on one vote instead of a strict majority).
+ * BUG_ONE_VOTE (SILENT on one vote instead of a strict majority),
+ * BUG_NO_ROW_RESIGN (a changed opinion row is not re-signed).
  */
 
 #define N 3            /* roster size; the property macros spell out N = 3 */
@@ -83,7 +85,6 @@ bit stale[N * N];   /* age_i[j] > T_cleanup */
 bit alive[N] = 1;
 bit loc[N];         /* local suspicion input (agent) */
 bit restarted;
-bit byz;            /* the insider has equivocated: no longer counted as honest */
 
 /* ---- network ---- */
 Pkt stash;          /* the adversary's buffer: one captured report (others empty) */
@@ -104,21 +105,24 @@ byte seen;
 #else
 #define SEE(b) skip
 #endif
-bit mono_ok = 1;    /* no held version ever decreased (within an incarnation) */
+bit mono_ok = 1;    /* no held version ever decreased (own: ever; others: within an incarnation) */
 byte sighigh[N];    /* origin j signed (g,s) with high suspicion: bit VBIT(g,s) */
 
 /* scratch, only used inside d_step blocks (deterministic), not part of the state */
 hidden Pkt pk;
-hidden byte j, cand, row, cj, ck, cothers, cvotes, rej, cvok;
+hidden byte j, cand, row, cj, ck, cothers, cvotes, rej, cvok, chg, a, dd;
 /* nondeterministic choices of the adversary (reset to 0 at the end of each step) */
-byte ch_m, ch_d, ch_j, ch_g, ch_s, ch_sg, ch_r;
-bit ch_v;
+byte ch_m, ch_d, ch_j, ch_g, ch_s, ch_sg;
 
 #define VBIT(g, s) (1 << (((g) - 1) * SMAX + (s) - 1))
 #define NEWER(g1, s1, g2, s2) ((g1) > (g2) || ((g1) == (g2) && (s1) > (s2)))
 #define SAMEVER(x, y) (x.g == y.g && x.s == y.s)
-/* the tie-break order standing in for TBS||sig: suspicion, row, signature */
-#define KEY(x, j) (x.v * 32 + x.r * 2 + (x.sg != (j)))
+#define SAMEBYTES(x, y) (SAMEVER(x, y) && x.v == y.v && x.r == y.r && x.sg == y.sg)
+/* A total order on the bytes of equal-version reports, standing in for the
+ * spec's (signature, TBS) order: suspicion, row, then the signature, where
+ * any signature not made by the origin's key compares greater than the
+ * origin's (the forger chooses its bytes: worst case, it wins). */
+#define KEY(x, j) (x.v * 64 + x.r * 8 + (x.sg != (j)) * (1 + x.sg))
 /* x would replace y in a slot of origin j (before verification): SGP-MERGE-1 */
 #ifdef BUG_NO_TIEBREAK
 #define WINS(x, y, j) NEWER(x.g, x.s, y.g, y.s)
@@ -127,9 +131,15 @@ bit ch_v;
 #endif
 #define SIGNED_HIGH(j, g, s) ((g) > 0 && (sighigh[j] & VBIT(g, s)) != 0)
 
-#if defined(BUG_SKIP_VERIFY) || defined(BUG_SENDER_KEY) || defined(BUG_ADOPT_OLDER) || \
-    defined(BUG_NO_TIEBREAK) || defined(BUG_ONE_VOTE)
+#if defined(BUG_SKIP_VERIFY) || defined(BUG_SENDER_KEY) || defined(BUG_TIE_UNVERIFIED) || \
+    defined(BUG_ADOPT_OLDER) || defined(BUG_NO_TIEBREAK) || defined(BUG_ONE_VOTE) || \
+    defined(BUG_NO_ROW_RESIGN)
 #define MUTANT
+#endif
+#ifdef BUG_TIE_UNVERIFIED   /* only strictly newer candidates are verified */
+#define TIE_UNVERIFIED(x, y) SAMEVER(x, y)
+#else
+#define TIE_UNVERIFIED(x, y) 0
 #endif
 #if defined(BUG_SKIP_VERIFY)
 #define VERIFY(x, j, src) 1
@@ -159,6 +169,15 @@ inline snapshot(p, i) {
   copy_rep(p.rep[2], view[i * N + 2])
 }
 
+/* SGP-MERGE-5 ghost for the own slot: the new own version (g2, s2) must be
+ * greater than the held one (also across a restart: the generation persists) */
+inline own_rises(i, g2, s2) {
+  if
+  :: !NEWER(g2, s2, view[i * N + i].g, view[i * N + i].s) -> mono_ok = 0
+  :: else -> skip
+  fi
+}
+
 /* ghost bookkeeping when origin i signs its own current report */
 inline sign_own(i) {
   if
@@ -167,8 +186,11 @@ inline sign_own(i) {
   fi
 }
 
-/* Consensus at node i (spec §6): verdicts from the held reports only. */
+/* Consensus at node i (spec §6): verdicts from the held reports only.
+ * Recomputed after every change of node i's view, rows or ages
+ * (update(i) below: merge and resign flag a change in chg). */
 inline consensus(i) {
+  chg = 0;
   for (cj : 0 .. N - 1) {
     cothers = 0; cvotes = 0; cvok = 1;
     for (ck : 0 .. N - 1) {
@@ -206,6 +228,13 @@ inline consensus(i) {
   cj = 0; ck = 0; cothers = 0; cvotes = 0; cvok = 0
 }
 
+inline update(i) {
+  if
+  :: chg -> consensus(i)
+  :: else -> skip
+  fi
+}
+
 /* Merge packet pk (transport sender pk.src) into node i (spec §5.5, D1).
  * Pass 1 classifies every report and verifies every candidate (newer, or
  * equal version and tie-break winner); one failure rejects the whole packet.
@@ -223,31 +252,37 @@ inline merge(i) {
 #else
     :: else ->
        if
-       :: WINS(pk.rep[j], view[i * N + j], j) &&                  /* SGP-MERGE-1 */
-          (j != i || NEWER(pk.rep[j].g, pk.rep[j].s, view[i * N + i].g, view[i * N + i].s)) ->
+       :: j != i && WINS(pk.rep[j], view[i * N + j], j) ->        /* SGP-MERGE-3, -6 */
           cand = cand | (1 << j)
+       :: j == i && (NEWER(pk.rep[j].g, pk.rep[j].s, view[i * N + i].g, view[i * N + i].s) ||
+                     (SAMEVER(pk.rep[j], view[i * N + i]) && !SAMEBYTES(pk.rep[j], view[i * N + i]))) ->
+          cand = cand | (1 << j)                       /* own origin: SGP-MERGE-9 */
 #endif
-       :: else ->          /* stale, duplicate, tie-break loser, own equal version */
+       :: else ->          /* stale, duplicate, tie-break loser: SGP-MERGE-1, -6 */
           if
           :: NEWER(view[i * N + j].g, view[i * N + j].s, pk.rep[j].g, pk.rep[j].s) -> SEE(4)
           :: else -> skip
           fi
        fi;
-       if
-       :: ((cand >> j) & 1) && !VERIFY(pk.rep[j], j, pk.src) -> rej = 1
+       if   /* SGP-MERGE-2: every candidate, tie-break winners included */
+       :: ((cand >> j) & 1) && !VERIFY(pk.rep[j], j, pk.src) &&
+          !TIE_UNVERIFIED(pk.rep[j], view[i * N + j]) -> rej = 1
        :: else -> skip
        fi
     fi
   }
   if
-  :: !rej ->
+  :: !rej && cand != 0 ->
+     chg = 1;
      for (j : 0 .. N - 1) {
        if
        :: ((cand >> j) & 1) && j == i ->
-          /* own origin, newer than own: jump above it (restart rule) */
+          /* own origin, newer or equal with other bytes: never adopted, the
+           * node jumps above it (restart rule) */
 #ifndef MUTANT   /* a mutant may adopt a forged own report; g then just fits (2 bits) */
           assert(pk.rep[j].g < GMAX);
 #endif
+          own_rises(i, pk.rep[j].g + 1, 1);
           view[i * N + i].g = pk.rep[j].g + 1; view[i * N + i].s = 1;
           sign_own(i)
        :: ((cand >> j) & 1) && j != i ->
@@ -262,7 +297,8 @@ inline merge(i) {
        :: else -> skip
        fi
      }
-  :: else -> SEE(2)   /* rejected: no state change */
+  :: rej -> SEE(2)    /* rejected: no state change */
+  :: else -> skip      /* nothing newer */
   fi;
   j = 0; rej = 0; cand = 0
 }
@@ -270,7 +306,7 @@ inline merge(i) {
 /* deliver pk to node d (lost if d has stopped) */
 inline deliver(d) {
   if
-  :: alive[d] -> merge(d); consensus(d)
+  :: alive[d] -> merge(d); update(d)
   :: else -> skip
   fi
 }
@@ -285,11 +321,15 @@ inline resign(i) {
     :: else -> skip
     fi
   }
+#ifdef BUG_NO_ROW_RESIGN
+  row = view[i * N + i].r;   /* the row is never re-signed */
+#endif
   if
   :: row != view[i * N + i].r || loc[i] != view[i * N + i].v ->
      assert(view[i * N + i].s < SMAX);
+     own_rises(i, view[i * N + i].g, view[i * N + i].s + 1);
      view[i * N + i].s++; view[i * N + i].r = row; view[i * N + i].v = loc[i];
-     sign_own(i)
+     sign_own(i); chg = 1
   :: else -> skip
   fi;
   j = 0; row = 0
@@ -309,38 +349,46 @@ active [N] proctype Node() {
   }
 end:
   do
-  :: d_step {   /* gossip step (tick, then push to both partners), delivered */
+  :: atomic {   /* gossip step: tick, then push to both partners */
        alive[I] ->
-       resign(I); consensus(I); snapshot(pk, I);
-       deliver(((I + 1) % N)); deliver(((I + 2) % N)); clear_pkt(pk)
-     }
-  :: atomic {   /* gossip step, the network interferes with the push to ch_d */
-       alive[I] && net > 0 ->
-       if :: ch_d = (I + 1) % N :: ch_d = (I + 2) % N fi;
        if
-       :: ch_m = 0                  /* dropped */
-       :: !stash.fl -> ch_m = 1     /* taken off the wire, one report kept: delay, reorder */
-       :: !stash.fl -> ch_m = 2     /* delivered, one report kept: duplicate, replay */
+       :: ch_m = 3                            /* both pushes delivered */
+       :: net > 0 -> ch_m = 0                 /* push to ch_d dropped */
+       :: net > 0 && !stash.fl -> ch_m = 1    /* taken off the wire, one report kept:
+                                               * delay, reordering */
+       :: net > 0 && !stash.fl -> ch_m = 2    /* delivered, one report kept:
+                                               * duplication, replay */
        fi;
        if
-       :: ch_m == 0 -> skip
-       :: ch_m != 0 && view[I * N + 0].g != 0 -> ch_j = 0
-       :: ch_m != 0 && view[I * N + 1].g != 0 -> ch_j = 1
-       :: ch_m != 0 && view[I * N + 2].g != 0 -> ch_j = 2
+       :: ch_m == 3 -> skip
+       :: ch_m != 3 -> ch_d = (I + 1) % N
+       :: ch_m != 3 -> ch_d = (I + 2) % N
+       fi;
+       if   /* which (held) report the adversary keeps */
+       :: ch_m == 0 || ch_m == 3 -> skip
+       :: (ch_m == 1 || ch_m == 2) && view[I * N + 0].g != 0 -> ch_j = 0
+       :: (ch_m == 1 || ch_m == 2) && view[I * N + 1].g != 0 -> ch_j = 1
+       :: (ch_m == 1 || ch_m == 2) && view[I * N + 2].g != 0 -> ch_j = 2
        fi;
        d_step {
-         net--;
-         resign(I); consensus(I); snapshot(pk, I);
+         resign(I); update(I); snapshot(pk, I);
          if
-         :: ch_m != 0 -> stash.fl = 1; stash.src = I; copy_rep(stash.rep[ch_j], pk.rep[ch_j])
+         :: ch_m != 3 -> net--
          :: else -> skip
          fi;
          if
-         :: ch_m == 2 -> deliver(ch_d)
+         :: ch_m == 1 || ch_m == 2 ->
+            stash.fl = 1; stash.src = I; copy_rep(stash.rep[ch_j], pk.rep[ch_j])
          :: else -> skip
          fi;
-         deliver((3 - I - ch_d));   /* the other partner (N = 3) */
-         clear_pkt(pk); ch_d = 0; ch_m = 0; ch_j = 0
+         for (a : 1 .. N - 1) {
+           dd = (I + a) % N;
+           if
+           :: ch_m == 3 || ch_m == 2 || dd != ch_d -> deliver(dd)
+           :: else -> skip
+           fi
+         }
+         clear_pkt(pk); a = 0; dd = 0; ch_d = 0; ch_m = 0; ch_j = 0
        }
      }
   :: atomic {   /* the local agent raises the suspicion (once) */
@@ -357,8 +405,11 @@ end:
          fi
        }
        j = 0;
+       own_rises(I, view[I * N + I].g + 1, 1);
+       /* like sgp_state_init: report (g + 1, 1) with suspicion 0 and an empty
+        * row; the agent's value takes effect at the next tick (SGP-TICK-8) */
        view[I * N + I].g++; view[I * N + I].s = 1; view[I * N + I].r = 0;
-       view[I * N + I].v = loc[I];
+       view[I * N + I].v = 0;
        sign_own(I);
        consensus(I)
      }
@@ -391,36 +442,45 @@ inline pick_alive(d) {
 active proctype Env() {
 end:
   do
-  /* age_i[CRASHER] passes T_cleanup, at a nondeterministic moment */
-  :: d_step { CAN_TIME_OUT(0, CRASHER) -> stale[0 * N + CRASHER] = 1; consensus(0) }
-  :: d_step { CAN_TIME_OUT(1, CRASHER) -> stale[1 * N + CRASHER] = 1; consensus(1) }
-  :: d_step { CAN_TIME_OUT(2, CRASHER) -> stale[2 * N + CRASHER] = 1; consensus(2) }
-  :: atomic {   /* re-inject the buffered report, in a packet to any live node */
-       stash.fl && (alive[0] || alive[1] || alive[2]) ->
-       pick_alive(ch_d);
-       d_step { copy_pkt(pk, stash); clear_pkt(stash); merge(ch_d); consensus(ch_d);
-                clear_pkt(pk); ch_d = 0 }
-     }
-  :: atomic {   /* equivocate: the insider signs a second report with its current version:
-                 * the other suspicion and a row listing both other nodes as silent */
-       equiv > 0 && alive[INSIDER] && (alive[(INSIDER + 1) % N] || alive[(INSIDER + 2) % N]) ->
+  :: atomic {   /* age_i[CRASHER] passes T_cleanup, at a nondeterministic moment */
+       CAN_TIME_OUT(0, CRASHER) || CAN_TIME_OUT(1, CRASHER) || CAN_TIME_OUT(2, CRASHER) ->
        if
-       :: alive[(INSIDER + 1) % N] -> ch_d = (INSIDER + 1) % N
-       :: alive[(INSIDER + 2) % N] -> ch_d = (INSIDER + 2) % N
+       :: CAN_TIME_OUT(0, CRASHER) -> ch_d = 0
+       :: CAN_TIME_OUT(1, CRASHER) -> ch_d = 1
+       :: CAN_TIME_OUT(2, CRASHER) -> ch_d = 2
+       fi;
+       d_step { stale[ch_d * N + CRASHER] = 1; consensus(ch_d); ch_d = 0 }
+     }
+  :: atomic {
+       (stash.fl && (alive[0] || alive[1] || alive[2])) ||
+       (equiv > 0 && alive[INSIDER] && (alive[(INSIDER + 1) % N] || alive[(INSIDER + 2) % N])) ->
+       if
+       :: stash.fl -> ch_m = 4; pick_alive(ch_d)   /* re-inject the kept report, to any node */
+       :: equiv > 0 && alive[INSIDER] -> ch_m = 5; /* the insider equivocates, see below */
+          if
+          :: alive[(INSIDER + 1) % N] -> ch_d = (INSIDER + 1) % N
+          :: alive[(INSIDER + 2) % N] -> ch_d = (INSIDER + 2) % N
+          fi
        fi;
        d_step {
-         equiv--; byz = 1;
-         ch_v = 1 - view[INSIDER * N + INSIDER].v; ch_r = 3;
-         clear_pkt(pk); pk.fl = 1; pk.src = INSIDER;
-         pk.rep[INSIDER].g = view[INSIDER * N + INSIDER].g;
-         pk.rep[INSIDER].s = view[INSIDER * N + INSIDER].s;
-         pk.rep[INSIDER].v = ch_v; pk.rep[INSIDER].r = ch_r; pk.rep[INSIDER].sg = INSIDER;
          if
-         :: ch_v -> sighigh[INSIDER] = sighigh[INSIDER] | VBIT(pk.rep[INSIDER].g, pk.rep[INSIDER].s)
-         :: else -> skip
+         :: ch_m == 4 -> copy_pkt(pk, stash); clear_pkt(stash)
+         :: else ->
+            /* a second report signed by the insider with its current version:
+             * the other suspicion and a row listing both other nodes */
+            equiv--;
+            pk.fl = 1; pk.src = INSIDER;
+            pk.rep[INSIDER].g = view[INSIDER * N + INSIDER].g;
+            pk.rep[INSIDER].s = view[INSIDER * N + INSIDER].s;
+            pk.rep[INSIDER].v = 1 - view[INSIDER * N + INSIDER].v;
+            pk.rep[INSIDER].r = 3; pk.rep[INSIDER].sg = INSIDER;
+            if
+            :: pk.rep[INSIDER].v ->
+               sighigh[INSIDER] = sighigh[INSIDER] | VBIT(pk.rep[INSIDER].g, pk.rep[INSIDER].s)
+            :: else -> skip
+            fi
          fi;
-         merge(ch_d); consensus(ch_d); clear_pkt(pk);
-         ch_d = 0; ch_v = 0; ch_r = 0
+         merge(ch_d); update(ch_d); clear_pkt(pk); ch_d = 0; ch_m = 0
        }
      }
   od
@@ -439,13 +499,15 @@ end:
   :: atomic {   /* a report about origin ch_j with high suspicion and a full row, signed
                  * by a key that is not ch_j's, carrying the target's held version
                  * (tie-break path) or the highest version (newer path) */
-       alive[0] || alive[1] || alive[2] ->
-       if   /* the insider's key for another origin; the outsider's for the insider's */
-       :: ch_sg = INSIDER; ch_j = (INSIDER + 1) % N
-       :: ch_sg = INSIDER; ch_j = (INSIDER + 2) % N
-       :: ch_sg = OUT; ch_j = INSIDER
+       alive[0] && alive[1] ->   /* nodes 0 and 1 never stop */
+       if   /* the insider's key for another origin, sent to a third node; the
+             * outsider's key for the insider's origin, sent to the insider itself
+             * (own-report path) or to another node */
+       :: ch_sg = INSIDER; ch_j = 0; ch_d = 1
+       :: ch_sg = INSIDER; ch_j = 1; ch_d = 0
+       :: alive[INSIDER] -> ch_sg = OUT; ch_j = INSIDER; ch_d = INSIDER
+       :: ch_sg = OUT; ch_j = INSIDER; ch_d = 0
        fi;
-       pick_alive(ch_d);
        if
        :: view[ch_d * N + ch_j].g != 0 ->
           ch_g = view[ch_d * N + ch_j].g; ch_s = view[ch_d * N + ch_j].s
@@ -455,7 +517,11 @@ end:
          clear_pkt(pk); pk.fl = 1; pk.src = INSIDER;
          pk.rep[ch_j].g = ch_g; pk.rep[ch_j].s = ch_s; pk.rep[ch_j].v = 1;
          pk.rep[ch_j].r = 7 & ~(1 << ch_j); pk.rep[ch_j].sg = ch_sg;
-         merge(ch_d); consensus(ch_d); clear_pkt(pk);
+         merge(ch_d);
+#ifndef MUTANT
+         assert(!chg);   /* a forgery never changes state: the forger is a self-loop */
+#endif
+         update(ch_d); clear_pkt(pk);
          ch_d = 0; ch_j = 0; ch_g = 0; ch_s = 0; ch_sg = 0
        }
      }
@@ -465,8 +531,9 @@ end:
 
 /* ---------------- properties (N = 3 spelled out) ---------------- */
 
-/* honest live node: the insider stops counting once it has equivocated */
-#define HON(a) (alive[a] && !(byz && (a) == INSIDER))
+/* Agreement is required of every live node, the insider included: after an
+ * equivocation its own report is healed by the restart rule (SGP-MERGE-9). */
+#define HON(a) (alive[a])
 #define SAMEJ(a, b, j) (digest[(a) * N + (j)] == digest[(b) * N + (j)])
 #define SAME(a, b) (SAMEJ(a, b, 0) && SAMEJ(a, b, 1) && SAMEJ(a, b, 2))
 #define AGREE \
@@ -500,10 +567,11 @@ end:
 ltl w_tiebreak_adopted { [] !(seen & 1) }
 ltl w_packet_rejected { [] !(seen & 2) }
 ltl w_older_report_ignored { [] !(seen & 4) }
-ltl w_equivocation_split { [] !(byz && HON(0) && HON(1) && SAMEVER(view[0 * N + INSIDER], view[1 * N + INSIDER]) && view[0 * N + INSIDER].r != view[1 * N + INSIDER].r) }
+ltl w_equivocation_split { [] !(alive[0] && alive[1] && SAMEVER(view[0 * N + INSIDER], view[1 * N + INSIDER]) && view[0 * N + INSIDER].r != view[1 * N + INSIDER].r) }
 ltl w_compromised_verdict { [] !(alive[0] && alive[1] && verd[0 * N + INSIDER] == COMP && verd[1 * N + INSIDER] == COMP) }
 ltl w_silent_verdict { [] !(alive[0] && alive[1] && verd[0 * N + CRASHER] == SILENT && verd[1 * N + CRASHER] == SILENT) }
 ltl w_restart_learned { [] !(alive[1] && view[1 * N + RESTARTER].g == 2) }
+ltl w_own_jump { [] !(view[INSIDER * N + INSIDER].g == 2) }
 #endif
 
 ltl eventual_agreement { <> [] AGREE }                                     /* SGP-CONS-8 */
