@@ -378,7 +378,9 @@ end:
          fi;
          if
          :: ch_m == 1 || ch_m == 2 ->
-            stash.fl = 1; stash.src = I; copy_rep(stash.rep[ch_j], pk.rep[ch_j])
+            /* the buffer keeps no sender (src 0): only the BUG_SENDER_KEY mutant
+             * reads src, and tracking it would only split states */
+            stash.fl = 1; copy_rep(stash.rep[ch_j], pk.rep[ch_j])
          :: else -> skip
          fi;
          for (a : 1 .. N - 1) {
