@@ -246,7 +246,10 @@ sgp_err sgp_reasm_init(struct sgp_reasm *r, void *mem, size_t mem_len,
   SGP_ENSURE(((uintptr_t)mem & 7u) == 0, SGP_ERR_INVALID_ARG);
 
   memset(r, 0, sizeof *r);
-  memset(mem, 0, (size_t)l.total);
+  /* Only the tables: page bytes are written by store() before any read, so
+   * the page pool (most of the block) stays untouched until a fragment
+   * arrives and costs no resident memory until then. */
+  memset(mem, 0, (size_t)(l.total - l.pages));
   uint8_t *base = mem;
   r->p = *p;
   r->mem = mem;
@@ -457,7 +460,11 @@ static sgp_err store(struct sgp_reasm *r, struct sgp_reasm_msg *m, uint32_t inde
                      const uint8_t *frag, size_t len) {
   SGP_ENSURE(r->free_pages_n > 0, SGP_ERR_STATE);
   uint32_t pg = r->free_pages[--r->free_pages_n];
-  memcpy(page_at(r, pg), frag, len);
+  uint8_t *page = page_at(r, pg);
+  memcpy(page, frag, len);
+  /* A recycled page holds an earlier fragment's bytes: clear the tail so a
+   * short fragment reads as zero-padded (parity, SGP-JIG-5). */
+  memset(page + len, 0, SGP_FRAG_DATA - len);
   m->page[index] = pg;
   bit_set(m->present, index);
   m->have++;

@@ -275,6 +275,11 @@ static uint64_t read_stamp(const uint8_t in[SGP_STAMP_BYTES]) {
 
 /* ---- lifecycle ------------------------------------------------------------ */
 
+uint32_t sgp_session_retry_ms(uint32_t t_gossip_ms) {
+  if (t_gossip_ms < SGP_HANDSHAKE_RETRY_MIN_MS) return SGP_HANDSHAKE_RETRY_MIN_MS;
+  return t_gossip_ms < SGP_REKEY_TIMEOUT_MS ? t_gossip_ms : SGP_REKEY_TIMEOUT_MS;
+}
+
 size_t sgp_session_index_cap(uint32_t n) {
   size_t cap = 8;
   while (cap < (size_t)n * 8u) cap <<= 1;
@@ -287,6 +292,9 @@ sgp_err sgp_session_init(struct sgp_sessions *s, const struct sgp_session_config
              SGP_ERR_INVALID_ARG);
   SGP_ENSURE(cfg->n >= 1 && cfg->n <= SGP_MAX_NODES && cfg->self < cfg->n, SGP_ERR_INVALID_ARG);
   SGP_ENSURE(cfg->generation >= 1 && cfg->peers_cap >= cfg->n, SGP_ERR_INVALID_ARG);
+  SGP_ENSURE(cfg->retry_ms == 0 || (cfg->retry_ms >= SGP_HANDSHAKE_RETRY_MIN_MS &&
+                                    cfg->retry_ms <= SGP_REKEY_TIMEOUT_MS),
+             SGP_ERR_INVALID_ARG);
   SGP_ENSURE(cfg->index_cap >= sgp_session_index_cap(cfg->n) && cfg->index_cap <= (1u << 31) &&
                  (cfg->index_cap & (cfg->index_cap - 1)) == 0,
              SGP_ERR_INVALID_ARG);
@@ -309,6 +317,7 @@ sgp_err sgp_session_init(struct sgp_sessions *s, const struct sgp_session_config
   s->index_mask = (uint32_t)(cfg->index_cap - 1);
   while ((1u << s->index_bits) < cfg->index_cap) s->index_bits++;
   s->generation = cfg->generation;
+  s->retry_ms = cfg->retry_ms ? cfg->retry_ms : SGP_REKEY_TIMEOUT_MS;
   s->rng = cfg->rng;
   s->rng_ctx = cfg->rng_ctx;
   s->on_discard = cfg->on_discard;
@@ -342,9 +351,13 @@ static int valid_peer(const struct sgp_sessions *s, uint32_t peer) {
   return peer < s->n && peer != s->self;
 }
 
-static int pending_young(const struct sgp_session_peer *p, uint64_t now) {
-  return p->pend != SGP_SESSION_NO_SLOT &&
-         age(now, p->slot[p->pend].created_ms) < SGP_REKEY_TIMEOUT_MS;
+/* A pending session younger than HANDSHAKE_RETRY (SGP-XPORT-34).  It
+ * lives REKEY_TIMEOUT (SGP-XPORT-28), but unconfirmed after HANDSHAKE_RETRY
+ * (>> RTT) its response or the initiator's first data message was most
+ * likely lost: waiting out REKEY_TIMEOUT would cost up to 25 rounds. */
+static int pending_young(const struct sgp_sessions *s, const struct sgp_session_peer *p,
+                         uint64_t now) {
+  return p->pend != SGP_SESSION_NO_SLOT && age(now, p->slot[p->pend].created_ms) < s->retry_ms;
 }
 
 unsigned sgp_session_status(const struct sgp_sessions *s, uint32_t peer, uint64_t now_ms) {
@@ -361,11 +374,11 @@ unsigned sgp_session_status(const struct sgp_sessions *s, uint32_t peer, uint64_
     rekey = age(now_ms, c->created_ms) >= SGP_REKEY_AFTER_TIME_MS ||
             c->send_ctr >= SGP_REKEY_AFTER_MESSAGES;
   else
-    rekey = !pending_young(p, now_ms);
+    rekey = !pending_young(s, p, now_ms);
   if (rekey) st |= SGP_PEER_NEEDS_HANDSHAKE;
   int out = init_outstanding(&p->init, now_ms);
   if (out) st |= SGP_PEER_OUTSTANDING;
-  if ((!p->has_last_init || now_ms >= p->last_init_ms + SGP_REKEY_TIMEOUT_MS) &&
+  if ((!p->has_last_init || now_ms >= p->last_init_ms + s->retry_ms) &&
       (!out || now_ms >= p->init.retry_ms) && s->init_counter < UINT32_MAX)
     st |= SGP_PEER_MAY_INITIATE;
   return st;
@@ -384,8 +397,7 @@ sgp_err sgp_session_initiate(struct sgp_sessions *s, uint32_t peer, const uint8_
   int retransmit = init_outstanding(&p->init, now_ms);
   /* SGP-XPORT-38, and SGP-XPORT-37's schedule for a retransmission. */
   SGP_ENSURE(!retransmit || now_ms >= p->init.retry_ms, SGP_ERR_RATE_LIMITED);
-  SGP_ENSURE(!p->has_last_init || now_ms >= p->last_init_ms + SGP_REKEY_TIMEOUT_MS,
-             SGP_ERR_RATE_LIMITED);
+  SGP_ENSURE(!p->has_last_init || now_ms >= p->last_init_ms + s->retry_ms, SGP_ERR_RATE_LIMITED);
   SGP_ENSURE(s->init_counter < UINT32_MAX, SGP_ERR_EXHAUSTED); /* SGP-REPLAY-6 */
 
   struct sgp_noise_handshake hs;
@@ -420,14 +432,19 @@ sgp_err sgp_session_initiate(struct sgp_sessions *s, uint32_t peer, const uint8_
   if ((rc = sgp_cookie_add_macs(out, total, mac1_key, fresh_cookie(p, now_ms))) != SGP_OK) goto out;
   jitter = draw_jitter(s);
 
-  /* commit */
+  /* commit.  SGP-XPORT-37: HANDSHAKE_RETRY while the attempt is younger
+   * than REKEY_TIMEOUT, then REKEY_TIMEOUT, so an unreachable peer costs at
+   * most ceil(REKEY_TIMEOUT / HANDSHAKE_RETRY) initiations more per attempt
+   * than with REKEY_TIMEOUT alone. */
   uint64_t first = retransmit ? p->init.first_ms : now_ms;
+  uint32_t interval =
+      age(now_ms, first) < SGP_REKEY_TIMEOUT_MS ? s->retry_ms : SGP_REKEY_TIMEOUT_MS;
   drop_init(s, p, 0);
   index_insert(s, index, ref_make(peer, SLOT_HANDSHAKE));
   p->init.hs = hs;
   p->init.first_ms = first;
   p->init.sent_ms = now_ms;
-  p->init.retry_ms = now_ms + SGP_REKEY_TIMEOUT_MS + jitter;
+  p->init.retry_ms = now_ms + interval + jitter;
   p->init.local_index = index;
   memcpy(p->init.mac1, out + total - MACS_BYTES, SGP_MAC_BYTES);
   p->init.active = 1;
@@ -685,7 +702,11 @@ static sgp_err consume_initiation(struct sgp_sessions *s, uint64_t now, const ui
     goto out;
   }
   if (init_outstanding(&p->init, now)) {
-    if (sender_node > s->self) { /* SGP-XPORT-40: ours wins */
+    /* SGP-XPORT-40: ours wins only while it may still be answered (sent
+     * less than HANDSHAKE_RETRY ago); an older one was most likely lost,
+     * and keeping it would drop every initiation of the peer until our
+     * next retransmission. */
+    if (sender_node > s->self && now < p->init.sent_ms + s->retry_ms) {
       rc = SGP_ERR_CROSSING;
       goto out;
     }

@@ -67,8 +67,8 @@ static void setup(void) {
 }
 TestSuite(session, .init = setup);
 
-static struct node *node_new_with(uint32_t id, uint64_t seed, uint64_t now, const uint8_t *sk,
-                                  uint8_t (*roster)[32]) {
+static struct node *node_make(uint32_t id, uint64_t seed, uint64_t now, const uint8_t *sk,
+                              uint8_t (*roster)[32], uint32_t retry_ms) {
   struct node *x = calloc(1, sizeof *x);
   cr_assert_not_null(x);
   x->id = id;
@@ -90,9 +90,15 @@ static struct node *node_new_with(uint32_t id, uint64_t seed, uint64_t now, cons
   c.index_cap = ICAP;
   c.on_discard = on_discard;
   c.discard_ctx = x;
+  c.retry_ms = retry_ms;
   cr_assert_eq(sgp_session_index_cap(N), ICAP);
   cr_assert_eq(sgp_session_init(&x->st.s, &c, now), SGP_OK);
   return x;
+}
+
+static struct node *node_new_with(uint32_t id, uint64_t seed, uint64_t now, const uint8_t *sk,
+                                  uint8_t (*roster)[32]) {
+  return node_make(id, seed, now, sk, roster, 0); /* HANDSHAKE_RETRY = REKEY_TIMEOUT */
 }
 
 static struct node *node_new(uint32_t id, uint64_t seed, uint64_t now) {
@@ -432,6 +438,72 @@ Test(session, crossing_handshakes_converge) {
   }
 }
 
+/* SGP-XPORT-40, SGP-XPORT-41: the lower id's initiation wins a crossing
+ * only while it may still be answered, i.e. for HANDSHAKE_RETRY after it was
+ * sent (1 s here); an older one (lost, say) is abandoned for the peer's,
+ * which is answered, so the pair is not blocked until the next
+ * retransmission. */
+Test(session, crossing_won_only_by_a_recent_initiation) {
+  struct node *a = node_make(0, 31, T0, SK[0], PK, SGP_HANDSHAKE_RETRY_MIN_MS);
+  struct node *b = node_make(1, 32, T0, SK[1], PK, SGP_HANDSHAKE_RETRY_MIN_MS);
+  struct dgram ia, ib1, ib2, r, k;
+  struct sgp_rx rx;
+  initiate(a, 1, NULL, 0, T0, &ia); /* lost */
+  initiate(b, 0, NULL, 0, T0 + SGP_HANDSHAKE_RETRY_MIN_MS - 400, &ib1);
+  expect_drop(a, T0 + SGP_HANDSHAKE_RETRY_MIN_MS - 1, &ib1, SGP_ERR_CROSSING,
+              &a->st.s.stats.drop_crossing, TOKENS);
+  initiate(b, 0, NULL, 0, T0 + 2 * SGP_HANDSHAKE_RETRY_MIN_MS, &ib2);
+  /* node 0's retransmission is due but not yet sent: its initiation is
+   * older than HANDSHAKE_RETRY and loses */
+  cr_assert_eq(deliver(a, T0 + 2 * SGP_HANDSHAKE_RETRY_MIN_MS, &ib2, &rx), SGP_OK);
+  cr_assert_eq(rx.kind, SGP_RX_INITIATION);
+  cr_assert_eq(rx.abandoned, 1);
+  cr_assert_eq(a->st.peers[1].init.active, 0);
+  cr_assert_eq(a->st.s.stats.handshake_abandoned, 1);
+  respond(a, 1, NULL, 0, T0 + 2 * SGP_HANDSHAKE_RETRY_MIN_MS, &r);
+  cr_assert_eq(deliver(b, T0 + 2 * SGP_HANDSHAKE_RETRY_MIN_MS + 1, &r, &rx), SGP_OK);
+  cr_assert_eq(rx.kind, SGP_RX_RESPONSE);
+  cr_assert_eq(sgp_session_keepalive(&b->st.s, 0, T0 + 2 * SGP_HANDSHAKE_RETRY_MIN_MS + 1, k.b,
+                                     sizeof k.b, &k.len),
+               SGP_OK);
+  cr_assert_eq(deliver(a, T0 + 2 * SGP_HANDSHAKE_RETRY_MIN_MS + 2, &k, &rx), SGP_OK);
+  cr_assert_eq(rx.confirmed, 1);
+  assert_paired(a, b);
+  /* the late original initiation of node 0 answers nothing now */
+  cr_assert_eq(a->st.peers[1].init.active, 0);
+  node_free(a);
+  node_free(b);
+}
+
+/* SGP-XPORT-34, SGP-XPORT-28: a responder's pending session blocks its own
+ * handshake to that peer only for HANDSHAKE_RETRY; unconfirmed after that
+ * (the response or the first data message was lost) the responder may
+ * start a handshake itself, while the pending session still lives until
+ * REKEY_TIMEOUT and is confirmed by a late data message. */
+Test(session, pending_session_blocks_own_handshake_for_handshake_retry) {
+  struct node *a = node_make(0, 41, T0, SK[0], PK, SGP_HANDSHAKE_RETRY_MIN_MS);
+  struct node *b = node_make(1, 42, T0, SK[1], PK, SGP_HANDSHAKE_RETRY_MIN_MS);
+  struct dgram ia, r, k, ib;
+  struct sgp_rx rx;
+  initiate(a, 1, NULL, 0, T0, &ia);
+  cr_assert_eq(deliver(b, T0, &ia, &rx), SGP_OK);
+  respond(b, 0, NULL, 0, T0, &r);
+  unsigned st = sgp_session_status(&b->st.s, 0, T0 + SGP_HANDSHAKE_RETRY_MIN_MS - 1);
+  cr_assert_eq(st & (SGP_PEER_CAN_SEND | SGP_PEER_NEEDS_HANDSHAKE), 0);
+  st = sgp_session_status(&b->st.s, 0, T0 + SGP_HANDSHAKE_RETRY_MIN_MS);
+  cr_assert_eq(st & SGP_PEER_CAN_SEND, 0);
+  cr_assert_neq(st & SGP_PEER_NEEDS_HANDSHAKE, 0);
+  cr_assert_neq(st & SGP_PEER_MAY_INITIATE, 0);
+  /* the initiator got the response; its first data message came late */
+  cr_assert_eq(deliver(a, T0 + 1, &r, &rx), SGP_OK);
+  cr_assert_eq(sgp_session_keepalive(&a->st.s, 1, T0 + 1, k.b, sizeof k.b, &k.len), SGP_OK);
+  initiate(b, 0, NULL, 0, T0 + SGP_HANDSHAKE_RETRY_MIN_MS, &ib);
+  cr_assert_eq(deliver(b, SGP_REKEY_TIMEOUT_MS + T0 - 1, &k, &rx), SGP_OK);
+  cr_assert_eq(rx.confirmed, 1, "pending still lives until REKEY_TIMEOUT");
+  node_free(a);
+  node_free(b);
+}
+
 /* SGP-XPORT-34, SGP-XPORT-24: after REKEY_AFTER_TIME the current session is
  * still used but a handshake is due; the new session becomes current, the
  * old one previous and still accepted; at most one of each kind. */
@@ -498,15 +570,17 @@ Test(session, expiry_after_reject_time) {
 }
 
 /* SGP-XPORT-37, SGP-XPORT-38, SGP-XPORT-9, SGP-REPLAY-6: without a response
- * the initiator retransmits after REKEY_TIMEOUT + jitter (uniform 0..333
- * ms), each time with a new ephemeral, stamp and index; the schedule is a
+ * the initiator retransmits after HANDSHAKE_RETRY + jitter (uniform 0..333
+ * ms) while its first attempt is younger than REKEY_TIMEOUT, then after
+ * REKEY_TIMEOUT + jitter, each time with a new ephemeral, stamp and index; the schedule is a
  * function of the seeded RNG alone; no second initiation within
- * REKEY_TIMEOUT; it gives up after REKEY_ATTEMPT_TIME. */
-Test(session, retry_with_jitter_is_deterministic) {
-  uint64_t sched[2][20];
+ * HANDSHAKE_RETRY; it gives up after REKEY_ATTEMPT_TIME.  Returns the
+ * number of attempts. */
+static int retry_schedule(uint32_t cfg_retry, uint64_t retry) {
+  uint64_t sched[2][100];
   int count[2] = {0, 0};
   for (int run = 0; run < 2; run++) {
-    struct node *a = node_new(0, 99, T0);
+    struct node *a = node_make(0, 99, T0, SK[0], PK, cfg_retry);
     struct dgram d, prev;
     uint32_t due[4];
     size_t nd;
@@ -514,13 +588,18 @@ Test(session, retry_with_jitter_is_deterministic) {
     initiate(a, 2, NULL, 0, t, &d);
     for (;;) {
       const struct sgp_session_handshake *h = &a->st.peers[2].init;
-      uint64_t jitter = h->retry_ms - h->sent_ms - SGP_REKEY_TIMEOUT_MS;
+      uint64_t interval = h->sent_ms - T0 < SGP_REKEY_TIMEOUT_MS ? retry : SGP_REKEY_TIMEOUT_MS;
+      uint64_t jitter = h->retry_ms - h->sent_ms - interval;
       cr_assert(jitter <= SGP_REKEY_JITTER_MAX_MS, "jitter %llu", (unsigned long long)jitter);
+      cr_assert_lt(count[run], 100);
       sched[run][count[run]++] = h->retry_ms;
-      if (h->retry_ms - 1 - T0 < SGP_REKEY_ATTEMPT_TIME_MS)
+      if (h->retry_ms - 1 - T0 < SGP_REKEY_ATTEMPT_TIME_MS) {
         cr_assert_eq(sgp_session_initiate(&a->st.s, 2, NULL, 0, h->retry_ms - 1, prev.b,
                                           sizeof prev.b, &prev.len),
                      SGP_ERR_RATE_LIMITED, "SGP-XPORT-38");
+        cr_assert_eq(sgp_session_status(&a->st.s, 2, h->retry_ms - 1) & SGP_PEER_MAY_INITIATE, 0);
+        cr_assert_neq(sgp_session_status(&a->st.s, 2, h->retry_ms) & SGP_PEER_MAY_INITIATE, 0);
+      }
       cr_assert_eq(sgp_session_tick(&a->st.s, h->retry_ms - 1, due, 4, &nd), SGP_OK);
       cr_assert_eq(nd, 0);
       t = h->retry_ms;
@@ -546,8 +625,60 @@ Test(session, retry_with_jitter_is_deterministic) {
   cr_assert_eq(count[0], count[1]);
   cr_assert_eq(memcmp(sched[0], sched[1], sizeof(uint64_t) * (size_t)count[0]), 0,
                "same seed, same schedule");
-  /* about 90 / 5.17 attempts */
-  cr_assert(count[0] >= 17 && count[0] <= 19, "attempts %d", count[0]);
+  return count[0];
+}
+
+/* SGP-XPORT-37, SGP-XPORT-38: retry_ms 0 (a transport without rounds) is
+ * REKEY_TIMEOUT: about 90 / 5.17 attempts. */
+Test(session, retry_with_jitter_is_deterministic) {
+  int n = retry_schedule(0, SGP_REKEY_TIMEOUT_MS);
+  cr_assert(n >= 17 && n <= 19, "attempts %d", n);
+}
+
+/* SGP-XPORT-37, SGP-XPORT-38: a node's HANDSHAKE_RETRY of 1 s (T_gossip <=
+ * 1 s): 5 or 6 attempts 1 s + jitter apart within the first REKEY_TIMEOUT,
+ * then about (90 - 5.8) / 5.17 more; never two within 1 s, so the
+ * responder's peer bucket (1/s, SGP-XPORT-43) always has a token. */
+Test(session, retry_after_handshake_retry_of_one_second) {
+  int n = retry_schedule(SGP_HANDSHAKE_RETRY_MIN_MS, SGP_HANDSHAKE_RETRY_MIN_MS);
+  cr_assert(n >= 20 && n <= 24, "attempts %d", n);
+}
+
+/* SGP-XPORT-37: HANDSHAKE_RETRY = min(REKEY_TIMEOUT, max(1 s, T_gossip));
+ * the layer refuses a retry interval outside [1 s, REKEY_TIMEOUT]. */
+Test(session, handshake_retry_follows_t_gossip_within_bounds) {
+  cr_assert_eq(sgp_session_retry_ms(100), 1000);
+  cr_assert_eq(sgp_session_retry_ms(200), 1000);
+  cr_assert_eq(sgp_session_retry_ms(1000), 1000);
+  cr_assert_eq(sgp_session_retry_ms(2500), 2500);
+  cr_assert_eq(sgp_session_retry_ms(5000), 5000);
+  cr_assert_eq(sgp_session_retry_ms(60000), 5000);
+  static const uint32_t bad[] = {1, 999, SGP_REKEY_TIMEOUT_MS + 1, UINT32_MAX};
+  for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+    struct state st;
+    struct drng rng = {{1}, 0};
+    struct sgp_session_config c;
+    memset(&c, 0, sizeof c);
+    c.self = 0;
+    c.n = N;
+    c.dh_sk = SK[0];
+    c.dh_pk = (const uint8_t(*)[32])PK;
+    c.generation = 1;
+    c.rng = drng_fill;
+    c.rng_ctx = &rng;
+    c.peers = st.peers;
+    c.peers_cap = N;
+    c.index = st.index;
+    c.index_cap = ICAP;
+    c.retry_ms = bad[k];
+    cr_assert_eq(sgp_session_init(&st.s, &c, T0), SGP_ERR_INVALID_ARG, "retry_ms %u", bad[k]);
+  }
+  struct node *a = node_make(0, 5, T0, SK[0], PK, 2500);
+  struct dgram d;
+  initiate(a, 1, NULL, 0, T0, &d);
+  cr_assert_geq(a->st.peers[1].init.retry_ms, T0 + 2500);
+  cr_assert_leq(a->st.peers[1].init.retry_ms, T0 + 2500 + SGP_REKEY_JITTER_MAX_MS);
+  node_free(a);
 }
 
 /* SGP-XPORT-28: a pending session not confirmed within REKEY_TIMEOUT is

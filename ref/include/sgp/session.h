@@ -50,7 +50,10 @@
  *     INITIATION:  decode rx.payload (SYN), build the ACK, sgp_session_respond (at once)
  *     RESPONSE:    merge the ACK, then send the DELTA or a keepalive (SGP-XPORT-26)
  *     DATA:        hand (rx.flags, rx.frag_hdr, payload) to the reassembler (§8)
- *   every ~100 ms:               sgp_session_tick -> peers due for retransmission:
+ *   every ~100 ms:               sgp_session_tick -> peers due for retransmission
+ *                                (HANDSHAKE_RETRY + jitter after the last attempt while
+ *                                the first is younger than REKEY_TIMEOUT, then
+ *                                REKEY_TIMEOUT + jitter, SGP-XPORT-37):
  *                                sgp_session_initiate(p, fresh SYN) for each
  */
 #ifndef SGP_SESSION_H
@@ -93,6 +96,10 @@ enum {
 #define SGP_REJECT_AFTER_TIME_MS 180000u
 #define SGP_REKEY_TIMEOUT_MS 5000u
 #define SGP_REKEY_JITTER_MAX_MS 333u /* jitter uniform in [0, 333] */
+/* HANDSHAKE_RETRY (SGP-XPORT-37, -38): min(REKEY_TIMEOUT, max(1 s,
+ * T_gossip)); the floor keeps a sender within the responder's peer bucket
+ * (1/s, SGP-XPORT-43). */
+#define SGP_HANDSHAKE_RETRY_MIN_MS 1000u
 #define SGP_REKEY_ATTEMPT_TIME_MS 90000u
 #define SGP_SESSION_WIPE_TIME_MS 540000u
 #define SGP_REKEY_AFTER_MESSAGES (UINT64_C(1) << 60)
@@ -130,7 +137,7 @@ struct sgp_session_handshake {
   struct sgp_noise_handshake hs;
   uint64_t first_ms; /* first attempt (REKEY_ATTEMPT_TIME) */
   uint64_t sent_ms;
-  uint64_t retry_ms; /* sent_ms + REKEY_TIMEOUT + jitter */
+  uint64_t retry_ms; /* sent_ms + HANDSHAKE_RETRY (or REKEY_TIMEOUT) + jitter */
   uint32_t local_index;
   uint8_t mac1[SGP_MAC_BYTES]; /* ad of a cookie reply */
   uint8_t active;
@@ -182,6 +189,13 @@ struct sgp_session_config {
   size_t peers_cap;
   struct sgp_session_index *index; /* [index_cap], a power of two >= 8n */
   size_t index_cap;
+  /* HANDSHAKE_RETRY in ms: the retransmission interval during the first
+   * REKEY_TIMEOUT of an attempt and the least spacing of initiations to one
+   * peer (SGP-XPORT-37, -38), in
+   * [SGP_HANDSHAKE_RETRY_MIN_MS, SGP_REKEY_TIMEOUT_MS]; a node passes
+   * sgp_session_retry_ms(T_gossip).  0 = REKEY_TIMEOUT (a transport used
+   * without gossip rounds, e.g. the vectors). */
+  uint32_t retry_ms;
   /* Optional: called once per session (pending, current or previous) when
    * it stops accepting data, i.e. it expires or is discarded, so the
    * reassembler frees its state (SGP-FRAG-14, sgp_reasm_session_close). */
@@ -201,6 +215,8 @@ struct sgp_sessions {
   struct sgp_cookie_checker cookie;
   struct sgp_bucket load, cookie_bucket;
   uint32_t generation, init_counter;
+  uint32_t retry_ms; /* HANDSHAKE_RETRY */
+  uint32_t pad0_;
   sgp_session_rng rng;
   void *rng_ctx;
   void (*on_discard)(void *ctx, uint32_t peer, uint32_t local_index);
@@ -220,9 +236,13 @@ struct sgp_sessions {
  * at most 4 indices per peer). */
 size_t sgp_session_index_cap(uint32_t n);
 
+/* HANDSHAKE_RETRY for a round length (spec §7.8):
+ * min(REKEY_TIMEOUT, max(1 s, t_gossip_ms)). */
+uint32_t sgp_session_retry_ms(uint32_t t_gossip_ms);
+
 /* SGP_ERR_INVALID_ARG for a bad config (n, self, NULL, capacities,
- * generation 0); SGP_ERR_CRYPTO if dh_sk gives no public key.  Draws the
- * cookie secret. */
+ * generation 0, retry_ms neither 0 nor in [1000, 5000]); SGP_ERR_CRYPTO if
+ * dh_sk gives no public key.  Draws the cookie secret. */
 SGP_MUST_CHECK sgp_err sgp_session_init(struct sgp_sessions *s,
                                         const struct sgp_session_config *cfg, uint64_t now_ms);
 /* Wipes every secret and the caller's arrays. */
@@ -231,10 +251,12 @@ void sgp_session_destroy(struct sgp_sessions *s);
 /* ---- sending ---------------------------------------------------------------- */
 
 enum {
-  SGP_PEER_CAN_SEND = 1u << 0,        /* a current session that may send */
-  SGP_PEER_NEEDS_HANDSHAKE = 1u << 1, /* none, or due for rekey (SGP-XPORT-34) */
-  SGP_PEER_OUTSTANDING = 1u << 2,     /* an initiation is outstanding */
-  SGP_PEER_MAY_INITIATE = 1u << 3,    /* sgp_session_initiate would not be rate-limited */
+  SGP_PEER_CAN_SEND = 1u << 0, /* a current session that may send */
+  /* no current session and no pending one younger than HANDSHAKE_RETRY, or
+   * due for rekey (SGP-XPORT-34) */
+  SGP_PEER_NEEDS_HANDSHAKE = 1u << 1,
+  SGP_PEER_OUTSTANDING = 1u << 2,  /* an initiation is outstanding */
+  SGP_PEER_MAY_INITIATE = 1u << 3, /* sgp_session_initiate would not be rate-limited */
 };
 unsigned sgp_session_status(const struct sgp_sessions *s, uint32_t peer, uint64_t now_ms);
 
@@ -243,7 +265,7 @@ unsigned sgp_session_status(const struct sgp_sessions *s, uint32_t peer, uint64_
  * ephemeral, stamp and index, same first-attempt time).  Errors:
  * SGP_ERR_INVALID_ARG (peer >= n or self), SGP_ERR_TOO_LARGE (syn > 1100),
  * SGP_ERR_NO_SPACE, SGP_ERR_RATE_LIMITED (an initiation to this peer was
- * sent less than REKEY_TIMEOUT ago, or the outstanding one is not yet due:
+ * sent less than HANDSHAKE_RETRY ago, or the outstanding one is not yet due:
  * SGP-XPORT-37, -38), SGP_ERR_EXHAUSTED (initiation counter at 2^32-1: the
  * node must restart with a new generation). */
 SGP_MUST_CHECK sgp_err sgp_session_initiate(struct sgp_sessions *s, uint32_t peer,
