@@ -83,7 +83,14 @@
   X(SGP_ERR_FRAG_DUPLICATE, 73, "identical fragment already held")          \
   X(SGP_ERR_FRAG_INCONSISTENT, 74, "fragment header differs from message")  \
   X(SGP_ERR_FRAG_OVERLAP, 75, "fragment slot holds different bytes")        \
-  X(SGP_ERR_FRAG_CAP, 76, "reassembly memory or slots exhausted")
+  X(SGP_ERR_FRAG_CAP, 76, "reassembly memory or slots exhausted")           \
+  /* agent and its readers (spec 10) */                                     \
+  X(SGP_ERR_FLOW_HEADER, 100, "log header missing or lacks a column")       \
+  X(SGP_ERR_FLOW_COLUMNS, 101, "line has the wrong number of columns")      \
+  X(SGP_ERR_FLOW_FIELD, 102, "field is not a valid number/address/port")    \
+  X(SGP_ERR_FLOW_BINARY, 103, "line holds a control or NUL byte")           \
+  X(SGP_ERR_FLOW_HOST, 104, "flow does not involve the bound host")         \
+  X(SGP_ERR_FLOW_IO, 105, "cannot open or read a log or /proc file")
 
 typedef enum {
 #define SGP_ERR_ENUM_(name, num, str) name = (num),
