@@ -87,7 +87,7 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out) {
 }
 
 int cli_parse_u32(const char *s, uint32_t *out) {
-  uint64_t v;
+  uint64_t v = 0;
   if (parse_u64(s, UINT32_MAX, &v) != 0) return -1;
   *out = (uint32_t)v;
   return 0;
@@ -285,7 +285,7 @@ static const struct option LONGOPTS[] = {{"n", 1, 0, O_N},
                                          {0, 0, 0, 0}};
 
 static int parse_args(int argc, char **argv, struct opts *o) {
-  uint64_t v;
+  uint64_t v = 0;
   int ch;
   while ((ch = getopt_long(argc, argv, "", LONGOPTS, NULL)) != -1) {
     const char *a = optarg;
