@@ -24,6 +24,11 @@
 #ifdef SGP_FUZZ_HAVE_ROSTER
 #include "sgp/roster.h"
 #endif
+#include <jansson.h>
+
+#include "sgp/carrier.h"
+#include "sgp/jigsaw.h"
+#include "sgp/session.h"
 
 static const char *out_root;
 static unsigned files_written;
@@ -61,6 +66,13 @@ static void emit(const char *target, const char *name, const void *prefix, size_
     exit(1);
   }
   files_written++;
+}
+
+/* Deterministic RNG for the jigsaw key of AONT seeds (a counter, not randomness). */
+static void randombytes_buf_deterministic_stub(void *ctx, uint8_t *out, size_t len) {
+  uint64_t *c = ctx;
+  for (size_t i = 0; i < len; i++) out[i] = (uint8_t)(*c + i * 131u);
+  (*c)++;
 }
 
 static size_t encode(const sgp_packet *p, uint32_t n) {
@@ -143,17 +155,16 @@ static void cluster_run(struct cluster *c) {
 
 static void packets_of(struct cluster *c, const char *tag) {
   char name[128];
-  uint8_t mode = (uint8_t)((c->n - 1) & 15u);
+  /* fuzz_packet_decode's mode byte: decode with and without a roster
+   * bound of min(n, 16) (bits 4-5 clear: the bound check runs). */
+  uint8_t mode = (uint8_t)((c->n <= 16 ? c->n - 1 : 15u) & 15u);
   uint8_t rv[2] = {0x11, 0x01};
   /* SYN of the node that knows everything. */
   MUST(sgp_state_make_syn(&c->st[0], &pa));
   size_t len = encode(&pa, c->n);
   snprintf(name, sizeof name, "syn-%s.bin", tag);
-  emit("fuzz_packet_decode", name, NULL, 0, wire, len);
-  if (c->n <= 16) {
-    snprintf(name, sizeof name, "mode-syn-%s.bin", tag);
-    emit("fuzz_packet_decode", name, &mode, 1, wire, len);
-  }
+  emit("fuzz_packet_decode", name, &mode, 1, wire, len);
+  emit("fuzz_diff_decode", name, NULL, 0, wire, len);
   /* ACK and DELTA from node 0 to a node that knows little (node 1's SYN
    * lists only what node 1 heard). */
   MUST(sgp_state_make_syn(&c->st[1], &pa));
@@ -162,19 +173,17 @@ static void packets_of(struct cluster *c, const char *tag) {
     MUST(sgp_state_make_ack(&c->st[0], &pa, &pb, budget));
     len = encode(&pb, c->n);
     snprintf(name, sizeof name, "ack-%s%s.bin", tag, small ? "-small" : "");
-    emit("fuzz_packet_decode", name, NULL, 0, wire, len);
+    emit("fuzz_packet_decode", name, &mode, 1, wire, len);
+    emit("fuzz_diff_decode", name, NULL, 0, wire, len);
     emit("fuzz_report_verify", name, rv, 2, wire, len);
-    if (c->n <= 16) {
-      snprintf(name, sizeof name, "mode-ack-%s%s.bin", tag, small ? "-small" : "");
-      emit("fuzz_packet_decode", name, &mode, 1, wire, len);
-    }
     MUST(sgp_state_make_ack(&c->st[1], &pa, &pc, 0));
     pc.digest_count = 0; /* as if from a peer that holds nothing */
     pc.reports_count = 0;
     MUST(sgp_state_make_delta(&c->st[0], &pc, &pb, budget));
     len = encode(&pb, c->n);
     snprintf(name, sizeof name, "delta-%s%s.bin", tag, small ? "-small" : "");
-    emit("fuzz_packet_decode", name, NULL, 0, wire, len);
+    emit("fuzz_packet_decode", name, &mode, 1, wire, len);
+    emit("fuzz_diff_decode", name, NULL, 0, wire, len);
     emit("fuzz_report_verify", name, rv, 2, wire, len);
   }
 }
@@ -336,9 +345,352 @@ static void roster_corpus(void) {
 }
 #endif
 
+/* ---- transport targets: scripts, and the conformance vectors ---------------- */
+
+/* A growing script buffer. */
+struct script {
+  uint8_t b[16384];
+  size_t n;
+};
+static void sc_u8(struct script *s, unsigned v) {
+  if (s->n < sizeof s->b) s->b[s->n++] = (uint8_t)v;
+}
+static void sc_u16(struct script *s, size_t v) {
+  sc_u8(s, (unsigned)(v >> 8) & 0xffu);
+  sc_u8(s, (unsigned)v & 0xffu);
+}
+static void sc_bytes(struct script *s, const uint8_t *b, size_t n) {
+  for (size_t i = 0; i < n; i++) sc_u8(s, b[i]);
+}
+static void sc_emit(const char *target, const char *name, const struct script *s) {
+  emit(target, name, NULL, 0, s->b, s->n);
+}
+
+/* Hex string of a JSON object member into out (at most cap bytes); its length. */
+static size_t jhex(json_t *o, const char *key, uint8_t *out, size_t cap) {
+  const char *h = json_string_value(json_object_get(o, key));
+  size_t len = 0;
+  if (!h || sodium_hex2bin(out, cap, h, strlen(h), NULL, &len, NULL) != 0) return 0;
+  return len;
+}
+
+static json_t *load_vectors(const char *dir, const char *file) {
+  char path[4096];
+  json_error_t err;
+  snprintf(path, sizeof path, "%s/%s", dir, file);
+  json_t *v = json_load_file(path, 0, &err);
+  if (!v) fprintf(stderr, "gen_corpus: %s: %s (vector seeds skipped)\n", path, err.text);
+  return v;
+}
+
+/* fuzz_session (opcodes in fuzz_session.c): worlds 0 fresh, 1 established (pool slots 0-5
+ * used, next push to slot 6), 2 loaded (next push to slot 7; node 1 has no load tokens and
+ * node 0 may initiate to 1). */
+static void session_corpus(const char *vectors) {
+  struct script s;
+  /* Honest handshake 0 -> 1 from the fresh world, then data with a real SYN packet of a
+   * 3-node cluster as the sealed plaintext, so sgp_packet_decode runs on it. */
+  struct cluster c;
+  cluster_init(&c, 3, 2, 3);
+  cluster_run(&c);
+  MUST(sgp_state_make_syn(&c.st[0], &pa));
+  size_t plen = encode(&pa, 3);
+  static uint8_t pk[SGP_DATA_PT_MAX], aont[SGP_DATA_PT_MAX + 64];
+  if (plen > SGP_DATA_PT_MAX - 32) plen = SGP_DATA_PT_MAX - 32;
+  memcpy(pk, wire, plen);
+  cluster_free(&c);
+
+  s.n = 0;
+  sc_u8(&s, 0);
+  sc_u8(&s, 2), sc_u8(&s, 0), sc_u8(&s, 0), sc_u16(&s, 0); /* INITIATE 0 -> 1, empty SYN */
+  sc_u8(&s, 4), sc_u8(&s, 0), sc_u8(&s, 0);                /* DELIVER slot 0 */
+  sc_u8(&s, 3), sc_u8(&s, 1), sc_u16(&s, plen);            /* RESPOND with the packet */
+  sc_bytes(&s, pk, plen);
+  sc_u8(&s, 4), sc_u8(&s, 1), sc_u8(&s, 0); /* DELIVER slot 1 */
+  sc_u8(&s, 1), sc_u8(&s, 0), sc_u8(&s, 0); /* KEEPALIVE 0 -> 1 */
+  sc_u8(&s, 4), sc_u8(&s, 2), sc_u8(&s, 0);
+  sc_u8(&s, 0), sc_u8(&s, 0), sc_u8(&s, 0), sc_u8(&s, 0), sc_u8(&s, 0), sc_u16(&s, plen);
+  sc_bytes(&s, pk, plen);                   /* SEAL 0 -> 1 the packet */
+  sc_u8(&s, 4), sc_u8(&s, 3), sc_u8(&s, 0); /* DELIVER slot 3 */
+  sc_emit("fuzz_session", "handshake-data.bin", &s);
+
+  /* Established: 1 -> 0 data, plain and AONT (flags 0x01) as the jigsaw encodes it. */
+  uint64_t ctr = 7;
+  size_t alen = 0;
+  uint8_t fl = 0;
+  MUST(sgp_jig_encode(SGP_JIG_AONT, pk, plen, randombytes_buf_deterministic_stub, &ctr, aont,
+                      sizeof aont, &alen, &fl));
+  for (int mode = 0; mode < 2; mode++) {
+    s.n = 0;
+    sc_u8(&s, 1);
+    sc_u8(&s, 0), sc_u8(&s, 1), sc_u8(&s, 1), sc_u8(&s, (unsigned)mode), sc_u8(&s, 0);
+    sc_u16(&s, mode ? alen : plen);
+    sc_bytes(&s, mode ? aont : pk, mode ? alen : plen);
+    sc_u8(&s, 4), sc_u8(&s, 6), sc_u8(&s, 0);                 /* DELIVER the new slot */
+    sc_u8(&s, 4), sc_u8(&s, 6), sc_u8(&s, 0);                 /* and again: replay */
+    sc_u8(&s, 4), sc_u8(&s, 6), sc_u8(&s, 1), sc_u16(&s, 30); /* bit flip */
+    sc_u8(&s, 7), sc_u8(&s, 6), sc_u8(&s, 0);                 /* wrong receiver */
+    sc_emit("fuzz_session", mode ? "data-aont.bin" : "data.bin", &s);
+  }
+  /* Replays and time: the initiation and data of the established world again, then the
+   * timers (REKEY_TIMEOUT, REJECT_AFTER_TIME, SESSION_WIPE_TIME) with retransmissions. */
+  static const uint8_t replay[] = {1, 4, 0, 0, 4, 5, 0, 4, 1, 0, 4, 4, 2, 0, 9, 0x55,
+                                   6, 1, 6, 2, 4, 5, 0, 6, 5, 0, 1, 0, 4, 6, 0};
+  emit("fuzz_session", "replay-timers.bin", NULL, 0, replay, sizeof replay);
+  /* Loaded: an initiation gets a cookie reply, the reply goes back, the retransmission
+   * carries a mac2. */
+  static const uint8_t cookie[] = {2, 2, 0, 0, 0, 0, 4, 7, 0, 4, 8, 0, 6, 1, 4, 9, 0};
+  emit("fuzz_session", "cookie.bin", NULL, 0, cookie, sizeof cookie);
+  /* Crossing: 1 initiates to 0 while 0 initiates to 1 (fresh world). */
+  static const uint8_t crossing[] = {0, 2, 0, 0, 0, 0, 2, 1, 1, 0, 0, 4, 0, 0, 4, 1,
+                                     0, 3, 0, 0, 0, 3, 1, 0, 0, 4, 2, 0, 4, 3, 0};
+  emit("fuzz_session", "crossing.bin", NULL, 0, crossing, sizeof crossing);
+
+  /* The transport vectors' datagrams as RAW operations (their roster keys are the target's
+   * keys, so initiations pass mac1 and Noise). */
+  json_t *v = load_vectors(vectors, "transport.json");
+  if (!v) return;
+  json_t *groups = json_object_get(v, "testGroups"), *g, *t;
+  size_t gi, ti;
+  static uint8_t d[SGP_DGRAM_MAX + 64];
+  json_array_foreach(groups, gi, g) {
+    json_array_foreach(json_object_get(g, "tests"), ti, t) {
+      s.n = 0;
+      sc_u8(&s, 0);
+      unsigned init = (unsigned)json_integer_value(json_object_get(t, "init_node"));
+      unsigned resp = (unsigned)json_integer_value(json_object_get(t, "resp_node"));
+      size_t n;
+      if ((n = jhex(t, "initiation", d, sizeof d)) > 0)
+        sc_u8(&s, 5), sc_u8(&s, resp), sc_u16(&s, n), sc_bytes(&s, d, n);
+      if ((n = jhex(t, "response", d, sizeof d)) > 0)
+        sc_u8(&s, 5), sc_u8(&s, init), sc_u16(&s, n), sc_bytes(&s, d, n);
+      if ((n = jhex(t, "datagram", d, sizeof d)) > 0)
+        sc_u8(&s, 5), sc_u8(&s, json_object_get(t, "resp_node") ? resp : 1), sc_u16(&s, n),
+            sc_bytes(&s, d, n);
+      if ((n = jhex(t, "reply", d, sizeof d)) > 0)
+        sc_u8(&s, 5), sc_u8(&s, 0), sc_u16(&s, n), sc_bytes(&s, d, n);
+      json_t *st;
+      size_t si;
+      json_array_foreach(json_object_get(t, "steps"), si, st) {
+        const char *to = json_string_value(json_object_get(st, "to"));
+        if ((n = jhex(st, "datagram", d, sizeof d)) > 0)
+          sc_u8(&s, 5), sc_u8(&s, to && strcmp(to, "initiator") == 0 ? init : resp), sc_u16(&s, n),
+              sc_bytes(&s, d, n);
+      }
+      if (s.n <= 1) continue;
+      char name[64];
+      snprintf(name, sizeof name, "vec-transport-%lld.bin",
+               (long long)json_integer_value(json_object_get(t, "tcId")));
+      sc_emit("fuzz_session", name, &s);
+    }
+  }
+  json_decref(v);
+}
+
+/* fuzz_reasm (opcodes in fuzz_reasm.c): sessions in slots 0 and 1 are open at the start. */
+static void reasm_corpus(const char *vectors) {
+  static const uint8_t one[] = {2, 0, 0, 5, 1, 6, 0, 0xff};              /* one fragment */
+  static const uint8_t parity_lost[] = {2, 0, 2, 0x80 | 20, 3, 6, 0, 0}; /* lose fragment 0 */
+  static const uint8_t reverse[] = {2, 1, 1, 0x40 | 63, 4, 3, 0, 1, 0, 3, 0, 0, 0};
+  static const uint8_t dup_mut[] = {2, 0, 0, 0x80 | 30, 5, 3, 0, 0, 0, 3,    0, 0, 0, 3, 0,
+                                    1, 5, 3, 0,         1, 1, 3, 0, 2, 0x22, 0, 7, 6, 0, 0xff};
+  static const uint8_t timeout[] = {2, 0, 0, 0x80 | 40, 6, 3, 0, 0, 0, 5, 2, 3,
+                                    0, 1, 0, 5,         1, 3, 0, 0, 0, 6, 0, 0xff};
+  /* Four large messages of peer 0 (caps: peer_msgs, peer_bytes, eviction), then peer 1's. */
+  static const uint8_t caps[] = {2,    0, 0, 0xc0, 1, 3, 0,    0, 0, 2,    0, 2, 0xc1, 2, 3,
+                                 1,    0, 0, 2,    0, 0, 0xc2, 3, 3, 2,    0, 0, 2,    0, 0,
+                                 0xc3, 4, 3, 3,    0, 0, 2,    1, 2, 0xc4, 5, 3, 4,    0, 0,
+                                 2,    1, 0, 0xc5, 6, 3, 5,    0, 0, 1,    0, 3, 0,    0, 0};
+  const struct {
+    const char *name;
+    const uint8_t *b;
+    size_t n;
+  } fixed[] = {{"one.bin", one, sizeof one},
+               {"parity-lost.bin", parity_lost, sizeof parity_lost},
+               {"reverse.bin", reverse, sizeof reverse},
+               {"dup-mut.bin", dup_mut, sizeof dup_mut},
+               {"timeout.bin", timeout, sizeof timeout},
+               {"caps.bin", caps, sizeof caps}};
+  for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+    emit("fuzz_reasm", fixed[i].name, NULL, 0, fixed[i].b, fixed[i].n);
+
+  /* The fragment vectors as RAW operations (header fields from the 26-byte AD). */
+  json_t *v = load_vectors(vectors, "fragment.json");
+  if (!v) return;
+  json_t *g, *t, *f;
+  size_t gi, ti, fi;
+  static uint8_t ad[64], pl[SGP_FRAG_DATA + 64];
+  json_array_foreach(json_object_get(v, "testGroups"), gi, g) {
+    json_array_foreach(json_object_get(g, "tests"), ti, t) {
+      struct script s;
+      s.n = 0;
+      sc_u8(&s, 0), sc_u8(&s, 0); /* OPEN peer 0 -> slot 2 */
+      json_array_foreach(json_object_get(t, "fragments"), fi, f) {
+        if (jhex(f, "ad", ad, sizeof ad) != SGP_FRAG_AD_BYTES) continue;
+        size_t n = jhex(f, "payload", pl, sizeof pl);
+        json_int_t sess = json_integer_value(json_object_get(f, "session"));
+        json_int_t t_ms = json_integer_value(json_object_get(f, "now_ms"));
+        if (t_ms > 1000000 && fi > 0)
+          sc_u8(&s, 5), sc_u8(&s, 4), sc_u16(&s, (size_t)(t_ms - 1000000) & 0xffffu);
+        sc_u8(&s, 4), sc_u8(&s, (unsigned)(sess % 3)), sc_u8(&s, 0x80);
+        sc_bytes(&s, ad + 16, 4); /* msg_id */
+        sc_u8(&s, ad[1]), sc_u8(&s, ad[20]), sc_u8(&s, ad[21]), sc_u8(&s, 3);
+        sc_bytes(&s, ad + 22, 4); /* total_len */
+        sc_u16(&s, n);
+        sc_bytes(&s, pl, n);
+      }
+      char name[64];
+      snprintf(name, sizeof name, "vec-fragment-%lld.bin",
+               (long long)json_integer_value(json_object_get(t, "tcId")));
+      sc_emit("fuzz_reasm", name, &s);
+    }
+  }
+  json_decref(v);
+}
+
+static unsigned carrier_kind_of(const char *name) {
+  if (name && strcmp(name, "lsb-pgm") == 0) return SGP_CARRIER_LSB_PGM;
+  if (name && strcmp(name, "lsb-wav") == 0) return SGP_CARRIER_LSB_WAV;
+  return SGP_CARRIER_RAW;
+}
+
+/* fuzz_carrier (modes in fuzz_carrier.c) from the carrier vectors, plus generated frames. */
+static void carrier_corpus(const char *vectors) {
+  static uint8_t d[SGP_CARRIER_MAX_PAYLOAD + 8];
+  for (unsigned k = 0; k < 3; k++) {
+    uint8_t m = (uint8_t)(1u | k << 2);
+    for (size_t i = 0; i < 200; i++) d[i] = (uint8_t)(i * 37u + k);
+    d[0] = 0x04;
+    char name[64];
+    snprintf(name, sizeof name, "generated-%u.bin", k);
+    emit("fuzz_carrier", name, &m, 1, d, 200);
+  }
+  emit("fuzz_carrier", "headers.bin", (const uint8_t[]){3}, 1,
+       "\x00\x80\x00\x40\x01\x04\xb0\x05\xdc", 9);
+  json_t *v = load_vectors(vectors, "carrier.json");
+  if (!v) return;
+  json_t *g, *t;
+  size_t gi, ti;
+  static uint8_t frame[SGP_CARRIER_MAX_FRAME + 64], cover[SGP_CARRIER_MAX_FRAME + 64];
+  static struct script s;
+  json_array_foreach(json_object_get(v, "testGroups"), gi, g) {
+    json_array_foreach(json_object_get(g, "tests"), ti, t) {
+      long long id = (long long)json_integer_value(json_object_get(t, "tcId"));
+      char name[64];
+      unsigned accept = 0;
+      json_t *a;
+      size_t ai;
+      json_array_foreach(json_object_get(t, "accept"), ai, a) accept |=
+          1u << carrier_kind_of(json_string_value(a));
+      const char *fh = json_string_value(json_object_get(t, "frame"));
+      if (fh) {
+        size_t n = jhex(t, "frame", frame, sizeof frame);
+        uint8_t m = (uint8_t)((accept & 7u) << 2); /* mode 0: extract */
+        snprintf(name, sizeof name, "vec-frame-%lld.bin", id);
+        emit("fuzz_carrier", name, &m, 1, frame, n);
+      }
+      const char *ch = json_string_value(json_object_get(t, "cover"));
+      if (ch && *ch) {
+        size_t cn = jhex(t, "cover", cover, sizeof cover);
+        size_t dn = jhex(t, "payload", d, sizeof d);
+        s.n = 0;
+        sc_u8(&s, 2u | carrier_kind_of(json_string_value(json_object_get(t, "carrier"))) << 2);
+        sc_u16(&s, dn);
+        sc_bytes(&s, d, dn);
+        sc_bytes(&s, cover, cn < sizeof s.b - s.n ? cn : sizeof s.b - s.n);
+        if (cn + dn + 3 <= sizeof s.b) {
+          snprintf(name, sizeof name, "vec-cover-%lld.bin", id);
+          sc_emit("fuzz_carrier", name, &s);
+        }
+      }
+    }
+  }
+  json_decref(v);
+}
+
+/* fuzz_config (mode byte 0: config text, 1: generation file, 2: stored generation). */
+static void config_corpus(void) {
+  static const char full[] =
+      "# sgpd configuration\n[node]\nid = 2\nroster = roster.txt\nkey = node-2.key\n"
+      "state_dir = state\ncontrol_socket = run/ctl\nlisten = 0.0.0.0:9000\nlog_level = debug\n"
+      "\n[protocol]\nt_gossip_ms = 1000\nheartbeat = 10\nt_cleanup = 40\ntheta_suspect = 2500\n"
+      "theta_compromised = 4000\nmax_silent = 64\nbudget = 65536\n\n[transport]\n"
+      "jigsaw = parity\ncarrier = lsb-pgm\nreasm_global_bytes = 16777216\n\n[agent]\n"
+      "source = zeek:conn.log:192.168.1.114\ninterval_ms = 500\nspeed = 10.5\n"
+      "weights = 1000,500,0,250,1000\n";
+  static const char minimal[] =
+      "[node]\nid = 0\nroster = r\nkey = k\nstate_dir = s\n"
+      "control_socket = c\n; short\n[agent]\nsource = fixed:1200\n";
+  static const char v6[] =
+      "[node]\nid = 16383\nroster = /etc/sgp/roster\nkey = /etc/sgp/key\n"
+      "state_dir = /var/lib/sgp\ncontrol_socket = /run/sgp.sock\n"
+      "listen = [::]:9000\n[transport]\njigsaw = aont\ncarrier = lsb-wav\n"
+      "[agent]\nsource = live\n";
+  emit("fuzz_config", "full.bin", (const uint8_t[]){0}, 1, full, sizeof full - 1);
+  emit("fuzz_config", "minimal.bin", (const uint8_t[]){0}, 1, minimal, sizeof minimal - 1);
+  emit("fuzz_config", "v6.bin", (const uint8_t[]){0}, 1, v6, sizeof v6 - 1);
+  emit("fuzz_config", "gen.bin", (const uint8_t[]){1}, 1, "4294967295\n", 11);
+  emit("fuzz_config", "gen-next.bin", (const uint8_t[]){2}, 1, "\xff\xff\xff\xfe", 4);
+}
+
+/* fuzz_flowlog (byte 0: 0 Zeek, 1 binetflow): the head of each labelled Zeek log of the shared
+ * data (read at build time into the build directory, never into the repository), and a
+ * binetflow log with every column form the parser knows. */
+static void flowlog_corpus(const char *data_dir) {
+  static const char argus[] =
+      "StartTime,Dur,Proto,SrcAddr,Sport,Dir,DstAddr,Dport,State,sTos,dTos,TotPkts,TotBytes,"
+      "SrcBytes,Label\n"
+      "2011/08/10 09:46:53.047277,3.124202,tcp,147.32.84.165,1027,   ->,74.125.232.195,80,"
+      "FSPA_FSPA,0,0,9,1245,568,flow=From-Botnet-V42-TCP-Established-HTTP\n"
+      "2011/08/10 09:46:56.000001,0.5,icmp,147.32.84.165,0x0008,  <->,8.8.4.4,0x0000,ECO,0,0,2,"
+      "196,98,flow=Normal-V42-ICMP\n"
+      "2011/08/10 09:47:00.100000,0,arp,147.32.84.165,,  who,147.32.84.1,,INT,,,1,60,60,"
+      "flow=Background-Arp\n"
+      "2011/08/10 09:47:01.1,1.0,udp,2001:db8::1,53000,  <?>,2001:db8::53,53,CON,0,0,2,200,100,"
+      "flow=Background-UDP\n";
+  emit("fuzz_flowlog", "binetflow.bin", (const uint8_t[]){1}, 1, argus, sizeof argus - 1);
+  static const char *const logs[] = {"njrat-ctu-230-1.conn.log.labeled",
+                                     "benign-ctu-normal-40-day1.conn.log.labeled"};
+  static char buf[16384];
+  for (size_t i = 0; i < sizeof logs / sizeof logs[0]; i++) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", data_dir, logs[i]);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+      fprintf(stderr, "gen_corpus: %s missing (Zeek seed skipped)\n", path);
+      continue;
+    }
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    size_t lines = 0, end = 0;
+    while (end < n && lines < 30)
+      if (buf[end++] == '\n') lines++;
+    char name[64];
+    snprintf(name, sizeof name, "zeek-%zu.bin", i);
+    emit("fuzz_flowlog", name, (const uint8_t[]){0}, 1, buf, end);
+  }
+}
+
+/* fuzz_node (opcodes in fuzz_node.c): rounds with every frame delivered, then variations. */
+static void node_corpus(void) {
+  static uint8_t b[256];
+  size_t k = 0;
+  for (int r = 0; r < 8; r++) b[k++] = 0, b[k++] = 1, b[k++] = 2, b[k++] = 2; /* round, pump x2 */
+  emit("fuzz_node", "rounds.bin", NULL, 0, b, k);
+  /* Rounds, then local scores on node 1, a REKEY_TIMEOUT and a REJECT_AFTER_TIME jump. */
+  static const uint8_t timers[] = {0,   1,   2,   2,   0,   1, 2, 2, 4, 1, 0x13, 0x88,
+                                   200, 200, 200, 200, 200, 0, 1, 2, 2, 0, 2,    2,
+                                   2,   0,   4,   2,   2,   0, 1, 2, 2, 5, 0};
+  emit("fuzz_node", "timers.bin", NULL, 0, timers, sizeof timers);
+  /* Frames delivered one by one, some modified, and raw bytes from peer 1. */
+  static const uint8_t mixed[] = {0, 1, 1, 0, 0,  1, 1, 1, 0, 1, 1, 2, 0, 3, 0x41, 2, 0, 1,
+                                  1, 3, 3, 0, 20, 3, 0, 0, 4, 4, 0, 0, 0, 1, 0,    1, 2};
+  emit("fuzz_node", "mixed.bin", NULL, 0, mixed, sizeof mixed);
+}
+
 int main(int argc, char **argv) {
-  if (argc != 2) {
-    fprintf(stderr, "usage: %s <out dir>\n", argv[0]);
+  if (argc != 2 && argc != 3) {
+    fprintf(stderr, "usage: %s <out dir> [conformance vectors dir]\n", argv[0]);
     return 2;
   }
   out_root = argv[1];
@@ -363,6 +715,13 @@ int main(int argc, char **argv) {
 #ifdef SGP_FUZZ_HAVE_ROSTER
   roster_corpus();
 #endif
+  const char *vectors = argc == 3 ? argv[2] : SGP_FUZZ_VECTORS_DIR;
+  session_corpus(vectors);
+  reasm_corpus(vectors);
+  carrier_corpus(vectors);
+  config_corpus();
+  node_corpus();
+  flowlog_corpus(SGP_FUZZ_DATA_DIR);
   printf("gen_corpus: %u files in %s\n", files_written, out_root);
   return 0;
 }
