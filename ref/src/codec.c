@@ -92,14 +92,18 @@ static sgp_err walk_len_field(const pb_field_iter_t *it, struct sgp_cursor *c, s
 static sgp_err walk_message(const pb_msgdesc_t *desc, const void *base, struct sgp_cursor *c) {
   uint32_t last_tag = 0;
   size_t count = 0;
+  /* One iterator per message: pb_field_iter_find returns at once when the
+   * tag is the current field's (every element of a repeated field) and
+   * otherwise searches on from there, so a packet with thousands of
+   * entries costs one descriptor load per field, not one per entry. */
+  pb_field_iter_t it;
+  SGP_ENSURE(pb_field_iter_begin_const(&it, desc, base), SGP_ERR_DECODE);
   while (sgp_cursor_left(c) > 0) {
     uint64_t key;
     SGP_GUARD(sgp_cursor_read_varint(c, &key)); /* SGP-WIRE-2 */
     SGP_ENSURE(key <= UINT32_MAX, SGP_ERR_VARINT);
     uint32_t tag = (uint32_t)(key >> 3);
     int wt = (int)(key & 7);
-    pb_field_iter_t it;
-    SGP_ENSURE(pb_field_iter_begin_const(&it, desc, base), SGP_ERR_DECODE);
     SGP_ENSURE(tag != 0 && pb_field_iter_find(&it, tag), SGP_ERR_UNKNOWN_FIELD); /* SGP-WIRE-4 */
     SGP_ENSURE(wt == expected_wire_type(it.type), SGP_ERR_WIRE_TYPE);            /* SGP-WIRE-3 */
     SGP_ENSURE(tag >= last_tag, SGP_ERR_FIELD_ORDER);                            /* SGP-WIRE-5 */
