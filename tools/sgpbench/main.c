@@ -1,6 +1,7 @@
 /* sgpbench: throughput of the SGP transport receive path and handshakes.
  *
  *   sgpbench [--quick]
+ *   sgpbench --scale [--quick] [--n-list 16,64,256,1024]   (scale.c)
  *
  * 1. Receive path for one 1200-byte data message (a full 1158-byte
  *    fragment), side by side in the same run and on the same bytes:
@@ -26,6 +27,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "scale.h"
 #include "sgp/session.h"
 #if SGPBENCH_FRAGMENT
 #include "sgp/fragment.h"
@@ -261,7 +263,39 @@ static void bench_handshakes(int count) {
   free(b);
 }
 
+static int scale_main(int argc, char **argv) {
+  int quick = 0;
+  const char *list = "16,64,256,1024";
+  for (int i = 2; i < argc; i++) {
+    if (strcmp(argv[i], "--quick") == 0) {
+      quick = 1;
+    } else if (strcmp(argv[i], "--n-list") == 0 && i + 1 < argc) {
+      list = argv[++i];
+    } else {
+      fprintf(stderr, "usage: sgpbench --scale [--quick] [--n-list N1,N2,...]\n");
+      return 2;
+    }
+  }
+  uint32_t ns[32];
+  size_t count = 0;
+  for (const char *p = list; *p && count < 32;) {
+    char *end;
+    unsigned long v = strtoul(p, &end, 10);
+    if (end == p || v < 3 || v > 16384 || (*end != ',' && *end != 0)) {
+      fprintf(stderr, "sgpbench: bad --n-list entry (3..16384)\n");
+      return 2;
+    }
+    ns[count++] = (uint32_t)v;
+    p = *end ? end + 1 : end;
+  }
+  return sgpbench_scale(ns, count, quick);
+}
+
 int main(int argc, char **argv) {
+  if (argc >= 2 && strcmp(argv[1], "--scale") == 0) {
+    if (sodium_init() < 0) die("sodium_init");
+    return scale_main(argc, argv);
+  }
   int quick = argc == 2 && strcmp(argv[1], "--quick") == 0;
   if (argc > 2 || (argc == 2 && !quick)) {
     fprintf(stderr, "usage: sgpbench [--quick]\n");
