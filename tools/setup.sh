@@ -31,7 +31,7 @@ PACKAGES=(
   libsodium-dev nanopb libnanopb-dev libcriterion-dev libjansson-dev libinih-dev
   protobuf-c-compiler libprotobuf-c-dev
   spin gnuplot-nox python3 python3-protobuf
-  afl++ tshark
+  afl++ tshark zip unzip python3-jsonschema
   dpkg-dev xz-utils
 )
 
