@@ -32,20 +32,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static uint8_t buf[SGP_CARRIER_MAX_PAYLOAD + 16], frame[SGP_CARRIER_MAX_FRAME + 64];
 static uint8_t frame2[SGP_CARRIER_MAX_FRAME + 64];
 
-static void rng_fill(void *ctx, uint8_t *dst, size_t len) {
-  uint64_t *c = ctx;
-  while (len) {
-    uint64_t z = (*c += UINT64_C(0x9e3779b97f4a7c15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-    z ^= z >> 31;
-    size_t k = len < 8 ? len : 8;
-    memcpy(dst, &z, k);
-    dst += k;
-    len -= k;
-  }
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argc;
   (void)argv;
@@ -129,7 +115,7 @@ static void generated(uint8_t m, const uint8_t *r, size_t n) {
   uint64_t seed = m;
   size_t len = 0;
   sgp_err e =
-      sgp_carrier_wrap_generated(kind, d, d_len, rng_fill, &seed, frame, sizeof frame, &len);
+      sgp_carrier_wrap_generated(kind, d, d_len, fz_rng_fill, &seed, frame, sizeof frame, &len);
   fz_check_named(e, "sgp_carrier_wrap_generated");
   if (d_len == 0 || d_len > SGP_CARRIER_MAX_PAYLOAD) {
     FZ_CHECK(e != SGP_OK, "wrap_generated accepted %zu bytes", d_len);

@@ -49,6 +49,20 @@ const uint8_t *fz_take(struct fz_in *in, size_t want, size_t *got) {
   return p;
 }
 
+void fz_rng_fill(void *ctx, uint8_t *dst, size_t len) {
+  uint64_t *c = ctx;
+  while (len) {
+    uint64_t z = (*c += UINT64_C(0x9e3779b97f4a7c15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    z ^= z >> 31;
+    size_t k = len < 8 ? len : 8;
+    memcpy(dst, &z, k);
+    dst += k;
+    len -= k;
+  }
+}
+
 void fz_check_named(sgp_err e, const char *what) {
   FZ_CHECK(strcmp(sgp_err_name(e), "SGP_ERR_UNKNOWN") != 0, "%s returned unnamed code %d", what,
            (int)e);

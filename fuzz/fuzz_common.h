@@ -5,6 +5,7 @@
  *     zeros), so gen_corpus.c signs reports the targets can verify;
  *   - a byte-script reader (s2n style: the input is a script of small
  *     integers; reads past the end return 0, so every input is a script);
+ *   - fz_rng_fill: a deterministic RNG callback (splitmix64 of a counter);
  *   - FZ_CHECK: an invariant that must hold; a violation prints where and
  *     why and aborts, which libFuzzer reports as a crash (a finding).
  *
@@ -52,6 +53,11 @@ const uint8_t *fz_take(struct fz_in *in, size_t want, size_t *got);
       abort();                                                                              \
     }                                                                                       \
   } while (0)
+
+/* Deterministic RNG callback of the library (sgp rng signature): splitmix64
+ * of the uint64_t counter ctx points to, so a target's randomness is part of
+ * its (snapshotted) state and every run of an input is the same. */
+void fz_rng_fill(void *ctx, uint8_t *dst, size_t len);
 
 /* Every return value of the library must be one of the named codes. */
 void fz_check_named(sgp_err e, const char *what);

@@ -70,20 +70,6 @@ struct region {
 static struct region scratch[N][12];
 static size_t nscratch[N];
 
-static void rng_fill(void *ctx, uint8_t *dst, size_t len) {
-  uint64_t *c = ctx;
-  while (len) {
-    uint64_t z = (*c += UINT64_C(0x9e3779b97f4a7c15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-    z ^= z >> 31;
-    size_t k = len < 8 ? len : 8;
-    memcpy(dst, &z, k);
-    dst += k;
-    len -= k;
-  }
-}
-
 static void on_send(void *ctx, uint32_t peer, const uint8_t *src, size_t slen, const uint8_t *d,
                     size_t len) {
   uint32_t from = (uint32_t)(uintptr_t)ctx;
@@ -263,7 +249,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     c.carrier = i == 2 ? SGP_CARRIER_LSB_PGM : SGP_CARRIER_RAW;
     c.reasm_global_bytes = SGP_REASM_GLOBAL_MIN;
     rng_ctr[i] = 0x4e4f4445u + i;
-    c.rng = rng_fill;
+    c.rng = fz_rng_fill;
     c.rng_ctx = &rng_ctr[i];
     c.send = on_send;
     c.send_ctx = (void *)(uintptr_t)i;

@@ -68,20 +68,6 @@ static uint8_t frag[SGP_FRAG_DATA + 64];
 static uint64_t now, rng_ctr;
 static int trace; /* FZ_TRACE=1: print every add (debugging a finding) */
 
-static void rng_fill(void *ctx, uint8_t *dst, size_t len) {
-  uint64_t *c = ctx;
-  while (len) {
-    uint64_t z = (*c += UINT64_C(0x9e3779b97f4a7c15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-    z ^= z >> 31;
-    size_t k = len < 8 ? len : 8;
-    memcpy(dst, &z, k);
-    dst += k;
-    len -= k;
-  }
-}
-
 static void check_caps(void) {
   const struct sgp_reasm_stats *s = &r.stats;
   FZ_CHECK(s->bytes_in_use <= r.p.global_bytes, "bytes_in_use %llu > global %u",
@@ -224,7 +210,7 @@ static void op_msg(struct fz_in *in) {
    * through the RNG was a third of the target's time. */
   uint64_t c = seed;
   size_t have = plen < 256 ? plen : 256;
-  rng_fill(&c, packet_of[i], have);
+  fz_rng_fill(&c, packet_of[i], have);
   while (have < plen) {
     size_t k = have < plen - have ? have : plen - have;
     memcpy(packet_of[i] + have, packet_of[i], k);
@@ -233,7 +219,7 @@ static void op_msg(struct fz_in *in) {
   }
   uint8_t flags = 0;
   size_t mlen = 0;
-  sgp_err e = sgp_jig_encode(mode, packet_of[i], plen, rng_fill, &rng_ctr, message_of[i],
+  sgp_err e = sgp_jig_encode(mode, packet_of[i], plen, fz_rng_fill, &rng_ctr, message_of[i],
                              SGP_FRAG_MAX_MESSAGE, &mlen, &flags);
   FZ_CHECK(e == SGP_OK, "sgp_jig_encode(%d, %zu) failed: %s", (int)mode, plen, sgp_err_name(e));
   e = sgp_frag_next_id(&id_ctr[slot], &m->msg_id);

@@ -94,21 +94,6 @@ static uint8_t out[SGP_DGRAM_MAX + 64], jig[SGP_FRAG_MAX_MESSAGE];
 static sgp_packet pkt;
 static int trace; /* FZ_TRACE=1: print every delivery (debugging a finding) */
 
-/* Deterministic RNG (splitmix64 of a per-layer counter): cheap, and part of the world. */
-static void rng_fill(void *ctx, uint8_t *dst, size_t len) {
-  uint64_t *ctr = ctx;
-  while (len) {
-    uint64_t z = (*ctr += UINT64_C(0x9e3779b97f4a7c15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-    z ^= z >> 31;
-    size_t k = len < 8 ? len : 8;
-    memcpy(dst, &z, k);
-    dst += k;
-    len -= k;
-  }
-}
-
 static void on_discard(void *ctx, uint32_t peer, uint32_t local_index) {
   (void)peer;
   (void)local_index;
@@ -400,7 +385,7 @@ static void layers_init(void) {
     c.dh_sk = dh_sk[i];
     c.dh_pk = (const uint8_t(*)[32])dh_pk;
     c.generation = 3;
-    c.rng = rng_fill;
+    c.rng = fz_rng_fill; /* splitmix64 of a per-layer counter: part of the world */
     c.rng_ctx = &w.rng_ctr[i];
     c.peers = w.peers[i];
     c.peers_cap = N;

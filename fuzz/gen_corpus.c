@@ -365,6 +365,13 @@ static void sc_bytes(struct script *s, const uint8_t *b, size_t n) {
 static void sc_emit(const char *target, const char *name, const struct script *s) {
   emit(target, name, NULL, 0, s->b, s->n);
 }
+/* The script of vector test t as seed vec-<kind>-<tcId>.bin. */
+static void sc_emit_vec(const char *target, const char *kind, json_t *t, const struct script *s) {
+  char name[64];
+  snprintf(name, sizeof name, "vec-%s-%lld.bin", kind,
+           (long long)json_integer_value(json_object_get(t, "tcId")));
+  sc_emit(target, name, s);
+}
 
 /* Hex string of a JSON object member into out (at most cap bytes); its length. */
 static size_t jhex(json_t *o, const char *key, uint8_t *out, size_t cap) {
@@ -478,10 +485,7 @@ static void session_corpus(const char *vectors) {
               sc_bytes(&s, d, n);
       }
       if (s.n <= 1) continue;
-      char name[64];
-      snprintf(name, sizeof name, "vec-transport-%lld.bin",
-               (long long)json_integer_value(json_object_get(t, "tcId")));
-      sc_emit("fuzz_session", name, &s);
+      sc_emit_vec("fuzz_session", "transport", t, &s);
     }
   }
   json_decref(v);
@@ -539,10 +543,7 @@ static void reasm_corpus(const char *vectors) {
         sc_u16(&s, n);
         sc_bytes(&s, pl, n);
       }
-      char name[64];
-      snprintf(name, sizeof name, "vec-fragment-%lld.bin",
-               (long long)json_integer_value(json_object_get(t, "tcId")));
-      sc_emit("fuzz_reasm", name, &s);
+      sc_emit_vec("fuzz_reasm", "fragment", t, &s);
     }
   }
   json_decref(v);

@@ -34,7 +34,7 @@ if [ "$fuzz_seconds" != 0 ] && [ -f fuzz/CMakeLists.txt ]; then
   step "fuzz: build, replay regressions, ${fuzz_seconds}s per target"
   cmake --preset fuzz >/dev/null
   cmake --build --preset fuzz -j"$jobs"
-  SGP_FUZZ_SECONDS="$fuzz_seconds" ctest --test-dir build/fuzz -j1 --output-on-failure -R '^fuzz_'
+  SGP_FUZZ_SECONDS="$fuzz_seconds" ctest --test-dir build/fuzz -j"$jobs" --output-on-failure -R '^fuzz_'
   step "fuzz: OSS-Fuzz build.sh as OSS-Fuzz runs it (libFuzzer and AFL++), every target briefly"
   SGP_CHECK_SECONDS=3 bash fuzz/oss-fuzz/check-local.sh all
 fi

@@ -156,6 +156,11 @@ static void send_packet(struct adv *a, struct adv_ident *me, const uint8_t *p, s
   (void)adv_send_msg(a, me, p, n, flags);
 }
 
+/* A genuine keepalive on the identity's session (next counter) into d. */
+static int seal_keepalive(struct adv *a, struct adv_ident *me, uint8_t *d, size_t *n) {
+  return adv_seal(a, me, 0, 0, 0, 0, 0, NULL, 0, UINT64_MAX, d, n);
+}
+
 /* ---- helpers for expectations ------------------------------------------- */
 
 static void expect(struct adv_expect *e, const char *spec) {
@@ -177,6 +182,16 @@ static void expect(struct adv_expect *e, const char *spec) {
       snprintf(s, 96, "sgp_drops_total{reason=\"%s\"}", t);
     e->ctr[k++] = s;
   }
+}
+
+/* The case must change nothing but identity me's own report, which the
+ * target must adopt (want 1: seq `seq`; want 2: suspicion `seq`). */
+static void expect_adopt(struct adv_expect *e, const struct adv_ident *me, int want, uint32_t seq) {
+  e->no_ctr = 1;
+  e->allow_change = 1 << me->id;
+  e->want_adopt = want;
+  e->adopt_id = me->id;
+  e->adopt_seq = seq;
 }
 
 /* ---- generic cases -------------------------------------------------------- */
@@ -386,6 +401,12 @@ static void delta_of(struct w *p, struct adv_ident *me, const struct rep *rs, in
   for (int i = 0; i < nr; i++) enc_report(p, &rs[i]);
 }
 
+/* A SYN (kind 1) or ACK (kind 2) from me whose digest is the one entry d. */
+static void digest_of(struct w *p, struct adv_ident *me, uint32_t kind, const struct dig *d) {
+  enc_head(p, 1, me->id, kind);
+  enc_digest(p, d);
+}
+
 /* SGP-MERGE-2: a report of another origin signed with our key. */
 static int c_forged(struct adv *a, struct adv_ident *me, struct adv_expect *e,
                     const struct adv_case *c) {
@@ -453,10 +474,7 @@ static int c_tie(struct adv *a, struct adv_ident *me, struct adv_expect *e,
   send_packet(a, me, p.b, p.n, 0);
   e->no_ctr = 1;
   if (c->arg == 1) {
-    e->allow_change = 1 << me->id;
-    e->want_adopt = 2; /* suspicion must become v.susp */
-    e->adopt_id = me->id;
-    e->adopt_seq = v.susp;
+    expect_adopt(e, me, 2, v.susp); /* suspicion must become v.susp */
     me->susp = v.susp;
   }
   return 0;
@@ -484,11 +502,7 @@ static int c_adopt(struct adv *a, struct adv_ident *me, struct adv_expect *e,
   } else {
     (void)adv_send_msg(a, me, p.b, p.n, (uint8_t)c->arg);
   }
-  e->no_ctr = 1;
-  e->allow_change = 1 << me->id;
-  e->want_adopt = 1;
-  e->adopt_id = me->id;
-  e->adopt_seq = me->seq;
+  expect_adopt(e, me, 1, me->seq);
   return 0;
 }
 
@@ -515,17 +529,17 @@ static int c_sess(struct adv *a, struct adv_ident *me, struct adv_expect *e,
   struct sgp_session *s = &p->slot[p->cur];
   switch (c->arg) {
     case S_BAD_TAG:
-      if (adv_seal(a, me, 0, 0, 0, 0, 0, NULL, 0, UINT64_MAX, d, &n)) return -1;
+      if (seal_keepalive(a, me, d, &n)) return -1;
       d[n - 1] ^= 0x40;
       expect(e, "auth");
       break;
     case S_HDR_TAMPER:
-      if (adv_seal(a, me, 0, 0, 0, 0, 0, NULL, 0, UINT64_MAX, d, &n)) return -1;
+      if (seal_keepalive(a, me, d, &n)) return -1;
       d[19] = 7; /* msg_id of an authenticated keepalive */
       expect(e, "auth");
       break;
     case S_REPLAY:
-      if (adv_seal(a, me, 0, 0, 0, 0, 0, NULL, 0, UINT64_MAX, d, &n)) return -1;
+      if (seal_keepalive(a, me, d, &n)) return -1;
       adv_send_raw(a, me->fd, d, n); /* accepted keepalive ... */
       adv_pump(a, 20);
       expect(e, "replay"); /* ... then the very same bytes again */
@@ -560,12 +574,12 @@ static int c_sess(struct adv *a, struct adv_ident *me, struct adv_expect *e,
       expect(e, "reserved");
       break;
     case S_RESERVED_AUTH:
-      if (adv_seal(a, me, 0, 0, 0, 0, 0, NULL, 0, UINT64_MAX, d, &n)) return -1;
+      if (seal_keepalive(a, me, d, &n)) return -1;
       d[2] = 0x80;
       expect(e, "reserved");
       break;
     case S_UNKNOWN_INDEX:
-      if (adv_seal(a, me, 0, 0, 0, 0, 0, NULL, 0, UINT64_MAX, d, &n)) return -1;
+      if (seal_keepalive(a, me, d, &n)) return -1;
       d[4] ^= 0x5a;
       d[5] ^= 0xa5;
       expect(e, "unknown_index");
@@ -730,6 +744,18 @@ static void fix_macs(struct adv *a, uint8_t *m, size_t n) {
   if (sgp_cookie_add_macs(m, n, k, NULL) != SGP_OK) m[0] = 0xee;
 }
 
+/* A 100-byte initiation from `sender`: random body, valid macs (so the
+ * target gets as far as the sender check or the load bucket). */
+static size_t garbage_initiation(struct adv *a, uint8_t *m, uint32_t sender) {
+  size_t n = 100;
+  randombytes_buf(m, n);
+  m[0] = 1;
+  m[1] = m[2] = m[3] = 0;
+  for (int i = 0; i < 4; i++) m[4 + i] = (uint8_t)(sender >> (24 - 8 * i));
+  fix_macs(a, m, n);
+  return n;
+}
+
 enum {
   H_SENDER_RANGE = 1,
   H_SENDER_SELF,
@@ -749,15 +775,7 @@ static int c_hs(struct adv *a, struct adv_ident *me, struct adv_expect *e,
   switch (c->arg) {
     case H_SENDER_RANGE:
     case H_SENDER_SELF: /* valid mac1, garbage Noise: stops at the sender check */
-      n = 100;
-      randombytes_buf(m, n);
-      m[0] = 1;
-      m[1] = m[2] = m[3] = 0;
-      {
-        uint32_t s = c->arg == H_SENDER_RANGE ? a->n : a->target;
-        for (int i = 0; i < 4; i++) m[4 + i] = (uint8_t)(s >> (24 - 8 * i));
-      }
-      fix_macs(a, m, n);
+      n = garbage_initiation(a, m, c->arg == H_SENDER_RANGE ? a->n : a->target);
       adv_send_raw(a, a->unk_fd, m, n);
       expect(e, "unknown_peer");
       return 0;
@@ -829,12 +847,7 @@ static int c_hs(struct adv *a, struct adv_ident *me, struct adv_expect *e,
     case H_MAC2_COOKIE: { /* 130 mac1-valid initiations: load bucket (100) runs dry */
       uint32_t before = a->cookies_seen;
       for (int i = 0; i < 130; i++) {
-        n = 100;
-        randombytes_buf(m, n);
-        m[0] = 1;
-        m[1] = m[2] = m[3] = 0;
-        for (int k = 0; k < 4; k++) m[4 + k] = (uint8_t)(a->n >> (24 - 8 * k));
-        fix_macs(a, m, n);
+        n = garbage_initiation(a, m, a->n);
         adv_send_raw(a, a->unk_fd, m, n);
         if (i % 16 == 15) adv_pump(a, 1);
       }
@@ -853,16 +866,14 @@ static int c_hs(struct adv *a, struct adv_ident *me, struct adv_expect *e,
 enum { X_SYN_ANSWERED = 1, X_DIGEST_HINT, X_UNSOLICITED_ACK, X_SYN_FLOOD, X_DELTA_FLOOD };
 static int c_xchg(struct adv *a, struct adv_ident *me, struct adv_expect *e,
                   const struct adv_case *c) {
-  struct w p, body = {.n = 0};
+  struct w p;
   struct dig d = {a->honest, 1, 1, 1};
   uint32_t acks = me->rx_kinds[2], deltas = me->rx_kinds[3];
   switch (c->arg) {
     case X_SYN_ANSWERED:
     case X_DIGEST_HINT:
       if (c->arg == X_DIGEST_HINT) d.gen = 0x7ffffff0u; /* claims far newer: a hint only */
-      enc_head(&p, 1, me->id, 1);
-      enc_digest(&body, &d);
-      put_bytes(&p, body.b, body.n);
+      digest_of(&p, me, 1, &d);
       adv_pace(me, 1);
       (void)adv_send_msg(a, me, p.b, p.n, 0);
       adv_pump(a, 150);
@@ -873,9 +884,7 @@ static int c_xchg(struct adv *a, struct adv_ident *me, struct adv_expect *e,
       }
       return 0;
     case X_UNSOLICITED_ACK: /* SGP-XCHG-12: an ACK to no SYN of the target's */
-      enc_head(&p, 1, me->id, 2);
-      enc_digest(&body, &d);
-      put_bytes(&p, body.b, body.n);
+      digest_of(&p, me, 2, &d);
       e->no_ctr = 1;
       /* The target's own rounds send us SYNs (which we never answer); an ACK
        * within two of its rounds after one would legitimately answer it.
@@ -897,9 +906,7 @@ static int c_xchg(struct adv *a, struct adv_ident *me, struct adv_expect *e,
       snprintf(e->note, sizeof e->note, "no quiet window to send the ACK in");
       return 1;
     case X_SYN_FLOOD:
-      enc_head(&p, 1, me->id, 1);
-      enc_digest(&body, &d);
-      put_bytes(&p, body.b, body.n);
+      digest_of(&p, me, 1, &d);
       for (int i = 0; i < 6; i++) (void)adv_send_msg(a, me, p.b, p.n, 0);
       adv_pump(a, 50);
       expect(e, "rate");
@@ -970,13 +977,9 @@ static int c_carrier(struct adv *a, struct adv_ident *me, struct adv_expect *e,
     uint32_t id = ++me->msg_ctr;
     if (adv_seal(a, me, 0, id, 0, 1, (uint32_t)p.n, p.b, p.n, UINT64_MAX, d, &dl)) return -1;
     fd = me->fd;
-    e->no_ctr = 1;
-    e->allow_change = 1 << me->id;
-    e->want_adopt = 1;
-    e->adopt_id = me->id;
-    e->adopt_seq = me->seq;
+    expect_adopt(e, me, 1, me->seq);
   } else {
-    if (adv_seal(a, me, 0, 0, 0, 0, 0, NULL, 0, UINT64_MAX, d, &dl)) return -1;
+    if (seal_keepalive(a, me, d, &dl)) return -1;
     if (c->arg == G_PGM_TYPE7) d[0] = 7;
     expect(e, c->arg == G_PGM_TYPE7 ? "type" : "carrier");
   }

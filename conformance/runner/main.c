@@ -86,6 +86,34 @@ int rn_expect_err(struct rn_result *res, const char *got, const char *want, cons
   return 0;
 }
 
+int rn_expect_outcome(struct rn_result *res, const json_t *v, const char *what, size_t i,
+                      const char *got_err, const char *got_counter) {
+  const char *result = jx_str(v, "result");
+  if (!result) {
+    rn_fail(res, "bad vector: %s result", what);
+    return -1;
+  }
+  if (strcmp(result, "valid") == 0) {
+    if (strcmp(got_err, "SGP_OK") == 0) return 1;
+    rn_fail(res, "%s %zu: got %s want SGP_OK", what, i, got_err);
+    return -1;
+  }
+  const char *e = jx_str(v, "error"), *c = jx_str(v, "counter");
+  if (!e || !c) {
+    rn_fail(res, "bad vector: %s error", what);
+    return -1;
+  }
+  if (strcmp(got_err, e) != 0) {
+    rn_fail(res, "%s %zu: got %s want %s", what, i, got_err, e);
+    return -1;
+  }
+  if (strcmp(got_counter, c) != 0) {
+    rn_fail(res, "%s %zu: counter %s, want %s", what, i, got_counter, c);
+    return -1;
+  }
+  return 0;
+}
+
 /* ---- lists ---------------------------------------------------------------------- */
 
 static char *trim(char *s) {

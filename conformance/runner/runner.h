@@ -54,6 +54,23 @@ void rn_fail(struct rn_result *r, const char *fmt, ...) __attribute__((format(pr
 int rn_exchange(struct rn_ctx *cx, struct rn_result *res);
 /* Checks reply.error against the expected name. */
 int rn_expect_err(struct rn_result *res, const char *got, const char *want, const char *what);
+/* One item `i` of a list whose vector entry v has "result": "valid" (then
+ * the item's error must be SGP_OK) or an "error" name and a "counter" (then
+ * both must match).  `what` names the items in messages ("step").  1: a
+ * valid item that matched; 0: a rejected item that matched; -1: failure
+ * (res already FAIL). */
+int rn_expect_outcome(struct rn_result *res, const json_t *v, const char *what, size_t i,
+                      const char *got_err, const char *got_counter);
+
+/* In a check function with a `struct rn_result *res`: fail the test with the
+ * message and return unless cond holds. */
+#define NEED(cond, ...)          \
+  do {                           \
+    if (!(cond)) {               \
+      rn_fail(res, __VA_ARGS__); \
+      return;                    \
+    }                            \
+  } while (0)
 
 /* ---- JSON accessors (jx.c): 0 on success, -1 if missing or malformed ----------- */
 

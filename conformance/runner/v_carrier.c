@@ -5,14 +5,6 @@
 
 #include "runner.h"
 
-#define NEED(cond, ...)          \
-  do {                           \
-    if (!(cond)) {               \
-      rn_fail(res, __VA_ARGS__); \
-      return;                    \
-    }                            \
-  } while (0)
-
 static int same(const pb_bytes_array_t *got, const json_t *t, const char *k) {
   static uint8_t *want;
   size_t len;

@@ -4,14 +4,6 @@
 
 #include "runner.h"
 
-#define NEED(cond, ...)          \
-  do {                           \
-    if (!(cond)) {               \
-      rn_fail(res, __VA_ARGS__); \
-      return;                    \
-    }                            \
-  } while (0)
-
 static sgp_v1_Packet *expected(void) {
   static sgp_v1_Packet *p;
   if (!p) p = malloc(sizeof *p);

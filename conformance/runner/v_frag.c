@@ -6,14 +6,6 @@
 
 #include "runner.h"
 
-#define NEED(cond, ...)          \
-  do {                           \
-    if (!(cond)) {               \
-      rn_fail(res, __VA_ARGS__); \
-      return;                    \
-    }                            \
-  } while (0)
-
 enum { MAX_MSG = 262176 };
 
 /* SHA-256 of hex field k; -1 if malformed. */
@@ -58,16 +50,7 @@ void rn_frag(struct rn_ctx *cx, const json_t *g, const json_t *t, struct rn_resu
        (unsigned)r->results_count, (unsigned)q->fragments_count);
   json_array_foreach(fs, i, v) {
     const sgp_testee_v1_FragmentResult *fr = &r->results[i];
-    const char *result = jx_str(v, "result");
-    NEED(result, "bad vector: fragment result");
-    if (strcmp(result, "valid") == 0) {
-      NEED(strcmp(fr->error, "SGP_OK") == 0, "fragment %zu: got %s want SGP_OK", i, fr->error);
-    } else {
-      const char *e = jx_str(v, "error"), *c = jx_str(v, "counter");
-      NEED(e && c, "bad vector: fragment error");
-      NEED(strcmp(fr->error, e) == 0, "fragment %zu: got %s want %s", i, fr->error, e);
-      NEED(strcmp(fr->counter, c) == 0, "fragment %zu: counter %s, want %s", i, fr->counter, c);
-    }
+    if (rn_expect_outcome(res, v, "fragment", i, fr->error, fr->counter) < 0) return;
     const json_t *disc = json_object_get(v, "discarded");
     size_t nd = json_is_array(disc) ? json_array_size(disc) : 0;
     NEED(fr->discarded == nd, "fragment %zu: %u messages discarded, want %zu", i,

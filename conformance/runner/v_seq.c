@@ -3,14 +3,6 @@
 
 #include "runner.h"
 
-#define NEED(cond, ...)          \
-  do {                           \
-    if (!(cond)) {               \
-      rn_fail(res, __VA_ARGS__); \
-      return;                    \
-    }                            \
-  } while (0)
-
 static const char *const VERDICTS[] = {"UNKNOWN", "CLEAN", "SUSPECT", "COMPROMISED", "SILENT"};
 
 static const char *verdict_name(sgp_testee_v1_Verdict v) {

@@ -5,14 +5,6 @@
 
 #include "runner.h"
 
-#define NEED(cond, ...)          \
-  do {                           \
-    if (!(cond)) {               \
-      rn_fail(res, __VA_ARGS__); \
-      return;                    \
-    }                            \
-  } while (0)
-
 /* Fills list[0..n) with the group's roster X25519 keys (a macro because
  * the two requests' element types differ while their layout is the same). */
 #define ROSTER_PK(g, list, count)                                                      \
@@ -100,18 +92,12 @@ void rn_xport_handshake(struct rn_ctx *cx, const json_t *g, const json_t *t,
        (unsigned)o->steps_count, (unsigned)h->steps_count);
   json_array_foreach(steps, i, s) {
     const sgp_testee_v1_StepResult *r = &o->steps[i];
-    const char *result = jx_str(s, "result");
-    NEED(result, "bad vector: step result");
-    if (strcmp(result, "valid") == 0) {
-      NEED(strcmp(r->error, "SGP_OK") == 0, "step %zu: got %s want SGP_OK", i, r->error);
+    int valid = rn_expect_outcome(res, s, "step", i, r->error, r->counter);
+    if (valid < 0) return;
+    if (valid) {
       const char *kind = jx_str(s, "kind");
       NEED(kind && strcmp(kind, r->kind) == 0, "step %zu: kind %s", i, r->kind);
       NEED(SAME(r->plaintext, s, "plaintext"), "step %zu: plaintext differs", i);
-    } else {
-      const char *e = jx_str(s, "error"), *c = jx_str(s, "counter");
-      NEED(e && c, "bad vector: step error");
-      NEED(strcmp(r->error, e) == 0, "step %zu: got %s want %s", i, r->error, e);
-      NEED(strcmp(r->counter, c) == 0, "step %zu: counter %s, want %s", i, r->counter, c);
     }
   }
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rngscript.h"
 #include "sgp/cookie.h"
 #include "sgp/session.h"
 #include "testee.h"
@@ -41,48 +42,13 @@ static const char *moved(const struct sgp_session_stats *a, const struct sgp_ses
   return "";
 }
 
-/* ---- scripted randomness ---------------------------------------------------- */
-
-struct script {
-  uint8_t bytes[8][32];
-  size_t len[8];
-  size_t head, tail;
-  int fail;
-};
-
-static void push(struct script *s, const uint8_t *p, size_t len) {
-  if (s->tail >= 8 || len > 32) {
-    s->fail = 1;
-    return;
-  }
-  memcpy(s->bytes[s->tail], p, len);
-  s->len[s->tail++] = len;
-}
-
-static void push_u32(struct script *s, uint32_t v) {
-  uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
-  push(s, b, 4);
-}
-
-/* An unexpected request gets zeros and marks the script failed. */
-static void script_rng(void *ctx, uint8_t *out, size_t len) {
-  struct script *s = ctx;
-  if (s->head >= s->tail || s->len[s->head] != len) {
-    s->fail = 1;
-    memset(out, 0, len);
-    return;
-  }
-  memcpy(out, s->bytes[s->head++], len);
-  if (s->head == s->tail) s->head = s->tail = 0;
-}
-
 /* ---- nodes --------------------------------------------------------------------- */
 
 struct node {
   struct sgp_sessions s;
   struct sgp_session_peer peers[MAXN];
   struct sgp_session_index index[ICAP];
-  struct script rng;
+  struct conf_script rng; /* scripted randomness (rngscript.h) */
   uint8_t buf[SGP_DGRAM_MAX];
 };
 
@@ -97,26 +63,17 @@ static int keys_of(const pb_bytes_array_t *const *src, pb_size_t count, uint8_t 
 
 static struct node *node_new(uint32_t n, const uint8_t (*pk)[32], const uint8_t *sk, uint32_t self,
                              uint32_t generation, uint64_t now, sgp_err *rc) {
-  static const uint8_t secret[32] = {0};
   struct node *x = calloc(1, sizeof *x);
   if (!x) {
     *rc = SGP_ERR_NO_SPACE;
     return NULL;
   }
   struct sgp_session_config c;
-  memset(&c, 0, sizeof c);
-  c.self = self;
-  c.n = n;
-  c.dh_sk = sk;
-  c.dh_pk = pk;
-  c.generation = generation;
-  c.rng = script_rng;
-  c.rng_ctx = &x->rng;
+  conf_script_config(&c, &x->rng, self, n, sk, pk, generation);
   c.peers = x->peers;
   c.peers_cap = MAXN;
   c.index = x->index;
   c.index_cap = ICAP;
-  push(&x->rng, secret, 32); /* cookie secret: not on the wire */
   *rc = sgp_session_init(&x->s, &c, now);
   if (*rc != SGP_OK) {
     free(x);
@@ -210,9 +167,9 @@ static sgp_err run_handshake(const sgp_testee_v1_HandshakeRequest *h, const uint
     p->has_cookie = 1;
     p->cookie_ms = h->now_ms;
   }
-  push_u32(&(*I)->rng, h->init_index);
-  push(&(*I)->rng, h->init_ephemeral.bytes, 32);
-  push(&(*I)->rng, zero4, 4); /* retransmission jitter: not on the wire */
+  conf_script_push_u32(&(*I)->rng, h->init_index);
+  conf_script_push(&(*I)->rng, h->init_ephemeral.bytes, 32);
+  conf_script_push(&(*I)->rng, zero4, 4); /* retransmission jitter: not on the wire */
   SGP_GUARD(sgp_session_initiate(&(*I)->s, h->resp_node, h->syn.bytes, h->syn.size, h->now_ms, out,
                                  sizeof out, &len));
   COPY(o->initiation, out, len);
@@ -220,8 +177,8 @@ static sgp_err run_handshake(const sgp_testee_v1_HandshakeRequest *h, const uint
       sgp_session_recv(&(*R)->s, h->now_ms, out, len, NULL, 0, (*R)->buf, sizeof(*R)->buf, &rx));
   SGP_ENSURE(rx.kind == SGP_RX_INITIATION && rx.peer == h->init_node, SGP_ERR_STATE);
   COPY(o->syn_received, rx.payload, rx.payload_len);
-  push_u32(&(*R)->rng, h->resp_index);
-  push(&(*R)->rng, h->resp_ephemeral.bytes, 32);
+  conf_script_push_u32(&(*R)->rng, h->resp_index);
+  conf_script_push(&(*R)->rng, h->resp_ephemeral.bytes, 32);
   SGP_GUARD(sgp_session_respond(&(*R)->s, h->init_node, h->ack.bytes, h->ack.size, h->now_ms, out,
                                 sizeof out, &len));
   COPY(o->response, out, len);

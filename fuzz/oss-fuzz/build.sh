@@ -107,7 +107,7 @@ for t in "${TARGETS[@]}"; do
 done
 # The conformance testee's request parser and handlers (conformance/testee, no I/O).
 TESTEE_SRC=("$GEN/sgp_testee.pb.c" "$ROOT"/conformance/testee/handle.c "$ROOT"/conformance/testee/t_*.c
-            "$ROOT/conformance/common/confstate.c")
+            "$ROOT"/conformance/common/*.c)
 TINC=(-I "$ROOT/conformance/testee" -I "$ROOT/conformance/common")
 tobjs=()
 for f in "${TESTEE_SRC[@]}" "$ROOT/fuzz/fuzz_testee.c"; do

@@ -701,15 +701,20 @@ Test(node, per_round_packet_limits) {
   sim_free(s);
 }
 
-struct pick_log {
-  uint64_t round[4096];
-  uint32_t peer[4096];
+/* Node 0's ROUND events (simulated time, round number, peer picked), in
+ * order; the sim's on_event hook with s->user a struct round_log. */
+enum { ROUND_LOG_CAP = 4096 };
+struct round_log {
+  uint64_t at[ROUND_LOG_CAP];
+  uint32_t peer[ROUND_LOG_CAP];
+  uint64_t round[ROUND_LOG_CAP];
   size_t n;
 };
 
 static void log_round(struct sim *s, uint32_t id, const struct sgp_node_event *ev) {
-  struct pick_log *lg = s->user;
-  if (id != 0 || ev->kind != SGP_NODE_EV_ROUND || lg->n == 4096) return;
+  struct round_log *lg = s->user;
+  if (id != 0 || ev->kind != SGP_NODE_EV_ROUND || lg->n == ROUND_LOG_CAP) return;
+  lg->at[lg->n] = s->now;
   lg->round[lg->n] = ev->round;
   lg->peer[lg->n++] = ev->peer;
 }
@@ -718,7 +723,7 @@ static void log_round(struct sim *s, uint32_t id, const struct sgp_node_event *e
  * peer a SYN in the current or the previous round, once per SYN. */
 Test(node, delta_only_for_recent_syn) {
   struct sim *s = sim_new(3, 1, 7, 0, SGP_CARRIER_RAW);
-  struct pick_log *lg = calloc(1, sizeof *lg);
+  struct round_log *lg = calloc(1, sizeof *lg);
   s->user = lg;
   s->on_event = log_round;
   struct adv *a = adv_new(s, 1);
@@ -888,28 +893,13 @@ Test(node, deterministic_for_a_seed) {
   cr_assert_neq(memcmp(h1, h3, 32), 0);
 }
 
-struct round_log {
-  uint64_t at[2100];
-  uint32_t peer[2100];
-  uint64_t round[2100];
-  size_t n;
-};
-
-static void log_round_time(struct sim *s, uint32_t id, const struct sgp_node_event *ev) {
-  struct round_log *lg = s->user;
-  if (id != 0 || ev->kind != SGP_NODE_EV_ROUND || lg->n == 2100) return;
-  lg->at[lg->n] = s->now;
-  lg->round[lg->n] = ev->round;
-  lg->peer[lg->n++] = ev->peer;
-}
-
 /* SGP-XCHG-7 (uniform peer among the other n-1, never self), SGP-NODE-3
  * (round length T (0.9 + 0.2u)), SGP-TICK-7 (exactly one tick per round). */
 Test(node, rounds_jitter_and_uniform_peer) {
   struct sim *s = sim_new(5, 1, 13, 0, SGP_CARRIER_RAW);
   struct round_log *lg = calloc(1, sizeof *lg);
   s->user = lg;
-  s->on_event = log_round_time;
+  s->on_event = log_round;
   s->loss = 1.0; /* node 0 alone */
   sim_run_rounds(s, 0, 2000);
   cr_assert_eq(lg->n, 2000);

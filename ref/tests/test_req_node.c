@@ -29,48 +29,21 @@ TestSuite(req_node);
 
 #define SRC SGP_SOURCE_DIR "/"
 
-/* Blanks comments and string / character literals, keeping offsets. */
-static void strip(char *s) {
-  for (char *p = s; *p;) {
-    if (p[0] == '/' && p[1] == '*') {
-      char *end = strstr(p + 2, "*/");
-      char *stop = end ? end + 2 : p + strlen(p);
-      while (p < stop) *p++ = ' ';
-    } else if (p[0] == '/' && p[1] == '/') {
-      while (*p && *p != '\n') *p++ = ' ';
-    } else if (*p == '"' || *p == '\'') {
-      char q = *p;
-      *p++ = ' ';
-      while (*p && *p != q) {
-        if (*p == '\\' && p[1]) *p++ = ' ';
-        *p++ = ' ';
-      }
-      if (*p) *p++ = ' ';
-    } else {
-      p++;
-    }
-  }
-}
-
 static char *code_of(const char *rel) {
   char path[1024];
   (void)snprintf(path, sizeof path, SRC "%s", rel);
   size_t len;
   char *t = tu_read_file(path, &len);
   cr_assert_not_null(t, "cannot read %s", path);
-  strip(t);
+  tu_strip_code(t);
   return t;
-}
-
-static int is_ident(char c) {
-  return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
 /* Occurrences of identifier tok; with call=1 only those followed by '('. */
 static size_t count_tok(const char *text, const char *tok, int call) {
   size_t n = 0, k = strlen(tok);
   for (const char *p = text; (p = strstr(p, tok)) != NULL; p += k) {
-    if ((p > text && is_ident(p[-1])) || is_ident(p[k])) continue;
+    if ((p > text && tu_is_ident(p[-1])) || tu_is_ident(p[k])) continue;
     const char *q = p + k;
     while (*q == ' ' || *q == '\t' || *q == '\n') q++;
     if (!call || *q == '(') n++;
@@ -160,7 +133,7 @@ Test(req_node, scanner_sees_code_not_comments) {
   char t[] =
       "/* exit(1) */ int a = time(0); // abort()\n const char *s = \"rand()\"; f(x);\n"
       "static int g(int y) { if (y) { return 1; } return 0; }";
-  strip(t);
+  tu_strip_code(t);
   cr_assert_eq(count_tok(t, "exit", 1), 0);
   cr_assert_eq(count_tok(t, "abort", 1), 0);
   cr_assert_eq(count_tok(t, "rand", 1), 0);

@@ -22,52 +22,24 @@
 
 TestSuite(req_static);
 
-/* Removes comments, string and character literals (replaced by spaces), so
- * that only code tokens remain. */
-static void strip(char *s) {
-  for (char *p = s; *p;) {
-    if (p[0] == '/' && p[1] == '*') {
-      char *end = strstr(p + 2, "*/");
-      char *stop = end ? end + 2 : p + strlen(p);
-      while (p < stop) *p++ = ' ';
-    } else if (p[0] == '/' && p[1] == '/') {
-      while (*p && *p != '\n') *p++ = ' ';
-    } else if (*p == '"' || *p == '\'') {
-      char q = *p;
-      *p++ = ' ';
-      while (*p && *p != q) {
-        if (*p == '\\' && p[1]) *p++ = ' ';
-        *p++ = ' ';
-      }
-      if (*p) *p++ = ' ';
-    } else {
-      p++;
-    }
-  }
-}
-
-static int is_ident(char c) {
-  return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
 /* Calls fn(token, len, file) for every identifier or number token. */
 static void scan_file(const char *path, const char *name,
                       void (*fn)(const char *, size_t, const char *)) {
   size_t len;
   char *text = tu_read_file(path, &len);
   cr_assert_not_null(text, "cannot read %s", path);
-  strip(text);
+  tu_strip_code(text);
   for (char *p = text; *p;) {
-    if (is_ident(*p)) {
+    if (tu_is_ident(*p)) {
       char *start = p;
       /* pp-number: digits may be followed by '.', exponent signs, suffixes */
       if (*p >= '0' && *p <= '9') {
-        while (is_ident(*p) || *p == '.' ||
+        while (tu_is_ident(*p) || *p == '.' ||
                ((*p == '+' || *p == '-') && (p[-1] == 'e' || p[-1] == 'E') &&
                 !(start[0] == '0' && (start[1] == 'x' || start[1] == 'X'))))
           p++;
       } else {
-        while (is_ident(*p)) p++;
+        while (tu_is_ident(*p)) p++;
       }
       fn(start, (size_t)(p - start), name);
     } else if (*p == '.' && p[1] >= '0' && p[1] <= '9') {
@@ -135,7 +107,7 @@ Test(req_static, data2_no_floating_point_in_the_library) {
   size_t len;
   char *proto = tu_read_file(SGP_SOURCE_DIR "/proto/sgp.proto", &len);
   cr_assert_not_null(proto);
-  strip(proto);
+  tu_strip_code(proto);
   cr_assert_null(strstr(proto, "float"));
   cr_assert_null(strstr(proto, "double"));
   free(proto);

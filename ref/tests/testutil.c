@@ -85,6 +85,32 @@ char *tu_read_file(const char *path, size_t *len) {
   return buf;
 }
 
+void tu_strip_code(char *s) {
+  for (char *p = s; *p;) {
+    if (p[0] == '/' && p[1] == '*') {
+      char *end = strstr(p + 2, "*/");
+      char *stop = end ? end + 2 : p + strlen(p);
+      while (p < stop) *p++ = ' ';
+    } else if (p[0] == '/' && p[1] == '/') {
+      while (*p && *p != '\n') *p++ = ' ';
+    } else if (*p == '"' || *p == '\'') {
+      char q = *p;
+      *p++ = ' ';
+      while (*p && *p != q) {
+        if (*p == '\\' && p[1]) *p++ = ' ';
+        *p++ = ' ';
+      }
+      if (*p) *p++ = ' ';
+    } else {
+      p++;
+    }
+  }
+}
+
+int tu_is_ident(char c) {
+  return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
 uint64_t tu_rand(uint64_t *s) {
   uint64_t x = *s;
   x ^= x >> 12;

@@ -35,6 +35,13 @@ void tu_delta(sgp_packet *p, uint32_t sender, const sgp_report_msg *rs, size_t k
 /* Reads a whole file (NUL-terminated); NULL if missing. */
 char *tu_read_file(const char *path, size_t *len);
 
+/* Source scanners (the requirement tests that read the code): blanks
+ * comments and string / character literals in place (spaces, offsets kept),
+ * so that only code tokens remain. */
+void tu_strip_code(char *s);
+/* A character of a C identifier or number token. */
+int tu_is_ident(char c);
+
 /* Vector files (the JSON under conformance/vectors): every accessor fails the
  * running Criterion test when the field is missing or malformed. */
 json_t *tu_json_load(const char *path);

@@ -58,6 +58,14 @@ def dump(c):
     print("--- verdicts", c.verdict_matrix())
 
 
+def start_converged(c):
+    """Sets up and starts the cluster; fails the test unless it converges."""
+    c.setup().start()
+    if converge_time(c) is None:
+        dump(c)
+        fail("no initial convergence")
+
+
 # SGP-CONS-5 (CLEAN = a report held, below theta_suspect): five processes gossip until
 # every node holds every other node's signed report and assigns CLEAN to all.
 def t_converge(bins):
@@ -141,10 +149,7 @@ def t_loss(bins):
 # which every other node adopts (a higher generation outranks any seq of the old one).
 def t_rejoin(bins):
     with sc.Cluster(bins, 5) as c:
-        c.setup().start()
-        if converge_time(c) is None:
-            dump(c)
-            fail("no initial convergence")
+        start_converged(c)
         k = 2
         g0 = c.status(k)["generation"]
         c.kill(k, signal.SIGKILL)
@@ -209,10 +214,7 @@ def drop_reasons(c, i):
 # state, versions and verdicts do not move and only drop counters rise.
 def t_outsider(bins):
     with sc.Cluster(bins, 4) as c:
-        c.setup().start()
-        if converge_time(c) is None:
-            dump(c)
-            fail("no initial convergence")
+        start_converged(c)
         # The outsider: its own key for id 0 (other seed), the cluster roster with line 0
         # replaced by its own key and a fresh address, agent fixed:5000 (if any of its
         # reports were accepted, node 0 would turn COMPROMISED everywhere).
@@ -317,10 +319,7 @@ def peer_addr(c, i, j):
 # cases on every node.
 def t_reload(bins):
     with sc.Cluster(bins, 4) as c:
-        c.setup().start()
-        if converge_time(c) is None:
-            dump(c)
-            fail("no initial convergence")
+        start_converged(c)
         old = c.roster_addr(3)
         g3 = c.status(3)["generation"]
         c.kill(3, signal.SIGTERM)
@@ -671,10 +670,7 @@ def net_table(name):
 # verdict, the roster-reload counters stay, and the node keeps running.
 def t_ctl(bins):
     with sc.Cluster(bins, 3) as c:
-        c.setup().start()
-        if converge_time(c) is None:
-            dump(c)
-            fail("no initial convergence")
+        start_converged(c)
         nd = c.nodes[0]
         st = os.lstat(nd.socket)
         import stat as st_mod
@@ -842,10 +838,7 @@ def t_secrets(bins):
     import base64
     import hashlib
     with sc.Cluster(bins, 3, log_level="debug") as c:
-        c.setup().start()
-        if converge_time(c) is None:
-            dump(c)
-            fail("no initial convergence")
+        start_converged(c)
         c.restart(1, signal.SIGKILL)
         c.restart(2, signal.SIGTERM)
         if converge_time(c) is None:

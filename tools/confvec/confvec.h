@@ -13,6 +13,10 @@
 
 enum { CV_NODES = 40 };
 
+/* NULL-terminated requirement-ID and flag lists for new_test_flags. */
+#define REQS(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define FLAGS(...) ((const char *const[]){__VA_ARGS__, NULL})
+
 /* Test keys: Ed25519 seed of node i = "sgp-conf" || u32 i (big-endian) || zeros. */
 void cv_keys_init(void);
 const uint8_t *cv_seed(uint32_t i);

@@ -30,15 +30,8 @@ const uint8_t (*cv_pks(void))[32] {
 }
 
 json_t *cv_roster_json(void) {
-  json_t *a = json_array();
-  for (uint32_t i = 0; i < CV_NODES; i++) {
-    json_t *e = json_object();
-    put(e, "node", json_integer(i));
-    put_hex(e, "sign_seed", seeds[i], 32);
-    put_hex(e, "sign_pk", pks[i], 32);
-    append(a, e);
-  }
-  return a;
+  return vec_roster(CV_NODES, "sign_seed", (const uint8_t(*)[32])seeds, "sign_pk",
+                    (const uint8_t(*)[32])pks);
 }
 
 void cv_report(sgp_report_msg *r, uint32_t signer, uint32_t o, uint32_t gen, uint32_t seq,

@@ -17,8 +17,6 @@
 #include "confstate.h"
 #include "confvec.h"
 
-#define REQS(...) ((const char *const[]){__VA_ARGS__, NULL})
-#define FLAGS(...) ((const char *const[]){__VA_ARGS__, NULL})
 #define NOFLAGS NULL
 
 static json_t *tests;
@@ -63,10 +61,11 @@ static void params(struct sgp_params *p, uint32_t n, uint32_t t_cleanup, uint32_
   p->heartbeat = heartbeat;
 }
 
-/* ages: n values or NULL (all 0). */
-static void begin(struct scen *sc, const char *comment, const char *const *reqs,
-                  const char *const *flags, const struct sgp_params *p, uint32_t self,
-                  uint64_t round, const sgp_report_msg *rs, size_t k, const uint32_t *ages) {
+/* Starts node `self` with the test keys; ages: n values or NULL (all 0).
+ * Dies with `what` if the library rejects the start state. */
+static void start_node(struct conf_node *c, const struct sgp_params *p, uint32_t self,
+                       uint64_t round, const sgp_report_msg *rs, size_t k, const uint32_t *ages,
+                       const char *what) {
   struct conf_start s;
   memset(&s, 0, sizeof s);
   s.p = *p;
@@ -77,7 +76,14 @@ static void begin(struct scen *sc, const char *comment, const char *const *reqs,
   s.reports = rs;
   s.nreports = k;
   s.ages = ages;
-  if (conf_node_start(&sc->node, &s) != SGP_OK) die("start state rejected");
+  if (conf_node_start(c, &s) != SGP_OK) die(what);
+}
+
+/* ages: n values or NULL (all 0). */
+static void begin(struct scen *sc, const char *comment, const char *const *reqs,
+                  const char *const *flags, const struct sgp_params *p, uint32_t self,
+                  uint64_t round, const sgp_report_msg *rs, size_t k, const uint32_t *ages) {
+  start_node(&sc->node, p, self, round, rs, k, ages, "start state rejected");
   sc->rejected = 0;
   sc->t = new_test_flags(comment, "valid", reqs, flags);
   put(sc->t, "params", params_json(p));
@@ -180,13 +186,24 @@ static void end(struct scen *sc) {
   conf_node_free(&sc->node);
 }
 
-static void delta(uint32_t sender, const sgp_report_msg *rs, size_t k) {
+/* Resets pkt to an empty version-1 packet of `kind` from `sender`. */
+static void pkt_new(uint32_t sender, sgp_v1_Kind kind) {
   memset(pkt, 0, sizeof *pkt);
   pkt->version = 1;
   pkt->sender = sender;
-  pkt->kind = sgp_v1_Kind_KIND_DELTA;
+  pkt->kind = kind;
+}
+
+static void delta(uint32_t sender, const sgp_report_msg *rs, size_t k) {
+  pkt_new(sender, sgp_v1_Kind_KIND_DELTA);
   for (size_t i = 0; i < k; i++) pkt->reports[i] = rs[i];
   pkt->reports_count = (pb_size_t)k;
+}
+
+/* A DELTA from `sender` carrying rs[0..k), fed to the node. */
+static void ev_delta(struct scen *sc, uint32_t sender, const sgp_report_msg *rs, size_t k) {
+  delta(sender, rs, k);
+  ev_packet(sc);
 }
 
 /* ---- the paper's example (spec Appendix B) ----------------------------------- */
@@ -208,16 +225,7 @@ static void app_node(struct conf_node *c, const struct row4 *r, uint32_t self) {
   params(&p, 4, 40, 1);
   sgp_report_msg rs[4];
   app_reports(r, rs);
-  struct conf_start s;
-  memset(&s, 0, sizeof s);
-  s.p = p;
-  s.self = self;
-  s.pk = cv_pks();
-  memcpy(s.seed, cv_seed(self), 32);
-  s.reports = rs;
-  s.nreports = 4;
-  s.ages = r->age;
-  if (conf_node_start(c, &s) != SGP_OK) die("appendix B node");
+  start_node(c, &p, self, 0, rs, 4, r->age, "appendix B node");
 }
 
 /* The ACK `responder` sends for A's current SYN. */
@@ -286,31 +294,27 @@ static void merge_cases(void) {
 
   std_start(&sc, "newer seq adopted, age reset", REQS("SGP-MERGE-3", "SGP-MERGE-4"), NOFLAGS);
   cv_report(&r[0], 1, 1, 1, 11, 1500, NULL, 0);
-  delta(1, r, 1);
-  ev_packet(&sc);
+  ev_delta(&sc, 1, r, 1);
   end(&sc);
 
   std_start(&sc, "stale seq with a broken signature is ignored unverified", REQS("SGP-MERGE-1"),
             FLAGS("Stale", "ForgedSignature"));
   cv_report(&r[0], 1, 1, 1, 9, 4000, NULL, 0);
   r[0].sig.bytes[5] ^= 0x40;
-  delta(1, r, 1);
-  ev_packet(&sc);
+  ev_delta(&sc, 1, r, 1);
   end(&sc);
 
   std_start(&sc, "duplicate of the held report changes nothing (idempotent)",
             REQS("SGP-MERGE-1", "SGP-MERGE-5"), FLAGS("Duplicate"));
   cv_report(&r[0], 2, 2, 1, 10, 2000, NULL, 0);
-  delta(3, r, 1);
-  ev_packet(&sc);
+  ev_delta(&sc, 3, r, 1);
   ev_packet(&sc);
   end(&sc);
 
   std_start(&sc, "relayed report verified with the origin's key, not the sender's",
             REQS("SGP-MERGE-2", "SGP-REPORT-3", "SGP-REPORT-6", "SGP-ID-2"), FLAGS("Relay"));
   cv_report(&r[0], 2, 2, 1, 12, 2500, NULL, 0);
-  delta(1, r, 1);
-  ev_packet(&sc);
+  ev_delta(&sc, 1, r, 1);
   end(&sc);
 
   std_start(&sc, "report of node 2 signed by the sender (node 1): whole packet rejected",
@@ -318,24 +322,21 @@ static void merge_cases(void) {
             FLAGS("ForgedSignature"));
   cv_report(&r[0], 1, 1, 1, 11, 1500, NULL, 0);
   cv_report(&r[1], 1, 2, 1, 11, 4500, NULL, 0);
-  delta(1, r, 2);
-  ev_packet(&sc);
+  ev_delta(&sc, 1, r, 2);
   end(&sc);
 
   std_start(&sc, "bit flip in a newer report's signature: packet rejected",
             REQS("SGP-MERGE-2", "SGP-REPORT-3"), FLAGS("ForgedSignature"));
   cv_report(&r[0], 3, 3, 1, 11, 4900, NULL, 0);
   r[0].sig.bytes[63] ^= 1;
-  delta(1, r, 1);
-  ev_packet(&sc);
+  ev_delta(&sc, 1, r, 1);
   end(&sc);
 
   std_start(&sc, "suspicion altered after signing: packet rejected",
             REQS("SGP-MERGE-2", "SGP-REPORT-2"), FLAGS("ForgedSignature"));
   cv_report(&r[0], 3, 3, 1, 11, 100, NULL, 0);
   r[0].suspicion = 4900;
-  delta(1, r, 1);
-  ev_packet(&sc);
+  ev_delta(&sc, 1, r, 1);
   end(&sc);
 
   std_start(&sc, "forged report after a valid one: atomic reject, the valid one not adopted",
@@ -343,35 +344,29 @@ static void merge_cases(void) {
   cv_report(&r[0], 1, 1, 1, 11, 1500, NULL, 0);
   cv_report(&r[1], 2, 2, 1, 11, 1500, NULL, 0);
   cv_report(&r[2], 1, 3, 1, 11, 100, NULL, 0);
-  delta(1, r, 3);
-  ev_packet(&sc);
+  ev_delta(&sc, 1, r, 3);
   end(&sc);
 
   std_start(&sc, "restart: generation 2 seq 1 replaces generation 1 seq 10",
             REQS("SGP-MERGE-3", "SGP-STATE-3"), FLAGS("Restart"));
   cv_report(&r[0], 2, 2, 2, 1, 0, NULL, 0);
-  delta(1, r, 1);
-  ev_packet(&sc);
+  ev_delta(&sc, 1, r, 1);
   end(&sc);
 
   std_start(&sc, "stale generation after a restart is ignored", REQS("SGP-MERGE-1", "SGP-MERGE-5"),
             FLAGS("Restart", "StaleGeneration"));
   cv_report(&r[0], 2, 2, 2, 1, 0, NULL, 0);
-  delta(1, r, 1);
-  ev_packet(&sc);
+  ev_delta(&sc, 1, r, 1);
   cv_report(&r[0], 2, 2, 1, 900, 4900, NULL, 0);
-  delta(3, r, 1);
-  ev_packet(&sc);
+  ev_delta(&sc, 3, r, 1);
   end(&sc);
 
   std_start(&sc, "future generation 4294967295 of another origin is adopted",
             REQS("SGP-MERGE-3", "SGP-WIRE-18"), FLAGS("FutureGeneration"));
   cv_report(&r[0], 3, 3, UINT32_MAX, 1, 0, NULL, 0);
-  delta(1, r, 1);
-  ev_packet(&sc);
+  ev_delta(&sc, 1, r, 1);
   cv_report(&r[0], 3, 3, 2, 1000, 4500, NULL, 0);
-  delta(1, r, 1);
-  ev_packet(&sc);
+  ev_delta(&sc, 1, r, 1);
   end(&sc);
 
   /* Equivocation: two signed variants of one version. */
@@ -383,93 +378,77 @@ static void merge_cases(void) {
     const sgp_report_msg *lo = a_wins ? &b : &a, *hi = a_wins ? &a : &b;
     std_start(&sc, "tie: equal version, greater signature replaces the held one",
               REQS("SGP-MERGE-6", "SGP-MERGE-3", "SGP-MERGE-15"), FLAGS("Tie"));
-    delta(1, lo, 1);
-    ev_packet(&sc);
-    delta(1, hi, 1);
-    ev_packet(&sc);
+    ev_delta(&sc, 1, lo, 1);
+    ev_delta(&sc, 1, hi, 1);
     end(&sc);
     std_start(&sc, "tie: equal version, smaller signature is ignored (order-independent result)",
               REQS("SGP-MERGE-6", "SGP-MERGE-5"), FLAGS("Tie"));
-    delta(1, hi, 1);
-    ev_packet(&sc);
-    delta(1, lo, 1);
-    ev_packet(&sc);
+    ev_delta(&sc, 1, hi, 1);
+    ev_delta(&sc, 1, lo, 1);
     end(&sc);
     std_start(&sc, "tie: the smaller variant with a broken signature is ignored unverified",
               REQS("SGP-MERGE-6", "SGP-MERGE-1"), FLAGS("Tie", "ForgedSignature"));
-    delta(1, hi, 1);
-    ev_packet(&sc);
+    ev_delta(&sc, 1, hi, 1);
     r[0] = *lo;
     r[0].sig.bytes[40] ^= 0x80;
-    delta(1, r, 1);
-    ev_packet(&sc);
+    ev_delta(&sc, 1, r, 1);
     end(&sc);
     std_start(&sc, "tie: the greater variant with a broken signature is rejected",
               REQS("SGP-MERGE-6", "SGP-MERGE-2"), FLAGS("Tie", "ForgedSignature"));
-    delta(1, lo, 1);
-    ev_packet(&sc);
+    ev_delta(&sc, 1, lo, 1);
     r[0] = *lo;
     memset(r[0].sig.bytes, 0xff, 8); /* sorts above every real variant; does not verify */
-    delta(1, r, 1);
-    ev_packet(&sc);
+    ev_delta(&sc, 1, r, 1);
     end(&sc);
   }
 
   std_start(&sc, "own-origin report with a higher seq: generation jumps to its generation + 1",
             REQS("SGP-MERGE-9", "SGP-MERGE-5"), FLAGS("OwnOriginJump"));
   cv_report(&r[0], 0, 0, 1, 50, 0, NULL, 0);
-  delta(2, r, 1);
-  ev_packet(&sc);
+  ev_delta(&sc, 2, r, 1);
   end(&sc);
 
   std_start(&sc, "own-origin report of a later generation: jump above it", REQS("SGP-MERGE-9"),
             FLAGS("OwnOriginJump", "FutureGeneration"));
   cv_report(&r[0], 0, 0, 7, 3, 4000, NULL, 0);
-  delta(2, r, 1);
-  ev_packet(&sc);
+  ev_delta(&sc, 2, r, 1);
   end(&sc);
 
   std_start(&sc, "own-origin report, same version, different bytes: jump", REQS("SGP-MERGE-9"),
             FLAGS("OwnOriginJump", "Tie"));
   cv_report(&r[0], 0, 0, 1, 1, 2500, NULL, 0);
-  delta(2, r, 1);
-  ev_packet(&sc);
+  ev_delta(&sc, 2, r, 1);
   end(&sc);
 
   std_start(&sc, "own-origin copy of the own report: no jump", REQS("SGP-MERGE-1", "SGP-MERGE-9"),
             FLAGS("OwnOriginJump", "Duplicate"));
   cv_report(&r[0], 0, 0, 1, 1, 0, NULL, 0);
-  delta(2, r, 1);
-  ev_packet(&sc);
+  ev_delta(&sc, 2, r, 1);
   end(&sc);
 
   std_start(&sc, "own-origin report with a forged signature: rejected, no jump",
             REQS("SGP-MERGE-2", "SGP-MERGE-9"), FLAGS("OwnOriginJump", "ForgedSignature"));
   cv_report(&r[0], 1, 0, 1, 50, 0, NULL, 0);
-  delta(2, r, 1);
-  ev_packet(&sc);
+  ev_delta(&sc, 2, r, 1);
   end(&sc);
 
   std_start(&sc, "own-origin report with generation 4294967295: SGP_ERR_EXHAUSTED",
             REQS("SGP-MERGE-10", "SGP-MERGE-7"), FLAGS("OwnOriginJump"));
   cv_report(&r[0], 0, 0, UINT32_MAX, 1, 0, NULL, 0);
   cv_report(&r[1], 1, 1, 1, 11, 0, NULL, 0);
-  delta(2, r, 2);
-  ev_packet(&sc);
+  ev_delta(&sc, 2, r, 2);
   end(&sc);
 
   std_start(&sc, "packet from the receiving node itself: SGP_ERR_SENDER", REQS("SGP-MERGE-8"),
             NOFLAGS);
   cv_report(&r[0], 1, 1, 1, 11, 0, NULL, 0);
-  delta(0, r, 1);
-  ev_packet(&sc);
+  ev_delta(&sc, 0, r, 1);
   end(&sc);
 
   std_start(&sc, "packet sender outside the roster: SGP_ERR_NODE_ID",
             REQS("SGP-WIRE-17", "SGP-MERGE-12"), NOFLAGS);
   cv_report(&r[0], 1, 1, 1, 11, 0, NULL, 0);
-  delta(4, r, 1);
-  ev_packet(&sc);
+  ev_delta(&sc, 4, r, 1);
   end(&sc);
 
   {
@@ -483,20 +462,15 @@ static void merge_cases(void) {
           REQS("SGP-MERGE-11"), NOFLAGS, &p, 0, 0, rs, 2, NULL);
     const uint32_t row[] = {0, 2, 3};
     cv_report(&r[0], 1, 1, 1, 5, 0, row, 3);
-    delta(2, r, 1);
-    ev_packet(&sc);
+    ev_delta(&sc, 2, r, 1);
     cv_report(&r[0], 1, 1, 1, 11, 0, row, 2);
-    delta(2, r, 1);
-    ev_packet(&sc);
+    ev_delta(&sc, 2, r, 1);
     end(&sc);
   }
 
   std_start(&sc, "SYN digest claiming newer versions changes nothing",
             REQS("SGP-XCHG-9", "SGP-CONS-7"), FLAGS("Digest"));
-  memset(pkt, 0, sizeof *pkt);
-  pkt->version = 1;
-  pkt->sender = 1;
-  pkt->kind = sgp_v1_Kind_KIND_SYN;
+  pkt_new(1, sgp_v1_Kind_KIND_SYN);
   pkt->digest_count = 4;
   for (uint32_t o = 0; o < 4; o++)
     pkt->digest[o] = (sgp_version_msg){o, 9, 999, 0xffffffffffffffffull};
@@ -518,27 +492,23 @@ static void merge_cases(void) {
   cv_report(&r[0], 1, 1, 1, 9, 1000, NULL, 0);
   cv_report(&r[1], 2, 2, 1, 11, 2000, NULL, 0);
   cv_report(&r[2], 3, 3, 1, 10, 3000, NULL, 0);
-  delta(1, r, 3);
-  ev_packet(&sc);
+  ev_delta(&sc, 1, r, 3);
   end(&sc);
 
   std_start(&sc, "adoption resets the age; ticks age it again", REQS("SGP-MERGE-4", "SGP-TICK-1"),
             NOFLAGS);
   ev_tick(&sc);
   cv_report(&r[0], 2, 2, 1, 11, 2000, NULL, 0);
-  delta(1, r, 1);
-  ev_packet(&sc);
+  ev_delta(&sc, 1, r, 1);
   ev_ticks(&sc, 2);
   end(&sc);
 
   std_start(&sc, "reports commute: new ones in two packets in either order", REQS("SGP-MERGE-5"),
             NOFLAGS);
   cv_report(&r[0], 1, 1, 2, 1, 100, NULL, 0);
-  delta(2, r, 1);
-  ev_packet(&sc);
+  ev_delta(&sc, 2, r, 1);
   cv_report(&r[0], 1, 1, 1, 30, 200, NULL, 0);
-  delta(3, r, 1);
-  ev_packet(&sc);
+  ev_delta(&sc, 3, r, 1);
   end(&sc);
 
   {
@@ -551,8 +521,7 @@ static void merge_cases(void) {
     cv_report(&r[0], 1, 1, 1, 1, 0, NULL, 0);
     cv_report(&r[1], 3, 3, 5, 2, 2600, NULL, 0);
     ev_syn(&sc); /* the digest lists held origins only (SGP-XCHG-8) */
-    delta(1, r, 2);
-    ev_packet(&sc);
+    ev_delta(&sc, 1, r, 2);
     ev_syn(&sc);
     end(&sc);
   }
@@ -561,10 +530,7 @@ static void merge_cases(void) {
   std_start(&sc, "answer to a SYN: own digest and every report newer than the peer's digest",
             REQS("SGP-XCHG-2", "SGP-XCHG-3", "SGP-XCHG-6", "SGP-XCHG-8", "SGP-XCHG-9"),
             FLAGS("Exchange"));
-  memset(pkt, 0, sizeof *pkt);
-  pkt->version = 1;
-  pkt->sender = 2;
-  pkt->kind = sgp_v1_Kind_KIND_SYN;
+  pkt_new(2, sgp_v1_Kind_KIND_SYN);
   pkt->digest_count = 3;
   pkt->digest[0] =
       (sgp_version_msg){0, 1, 1, sgp_sig_tag(sc.node.st.e[0].sig)}; /* same: not sent */
@@ -578,10 +544,7 @@ static void merge_cases(void) {
   std_start(&sc, "answer to an ACK: a DELTA, or nothing when no report is newer",
             REQS("SGP-XCHG-5", "SGP-XCHG-3"), FLAGS("Exchange"));
   ev_syn(&sc);
-  memset(pkt, 0, sizeof *pkt);
-  pkt->version = 1;
-  pkt->sender = 1;
-  pkt->kind = sgp_v1_Kind_KIND_ACK;
+  pkt_new(1, sgp_v1_Kind_KIND_ACK);
   pkt->digest_count = 4;
   for (uint32_t o = 0; o < 4; o++) pkt->digest[o] = (sgp_version_msg){o, 1, 10, 0};
   pkt->digest[0].seq = 1;
@@ -603,10 +566,7 @@ static void merge_cases(void) {
     }
     begin(&sc, "budget: own report first, then ascending age, ties by origin; sorted by origin",
           REQS("SGP-XCHG-4", "SGP-XCHG-6"), FLAGS("Exchange", "Budget"), &p, 0, 0, rs, N, ages);
-    memset(pkt, 0, sizeof *pkt);
-    pkt->version = 1;
-    pkt->sender = 1;
-    pkt->kind = sgp_v1_Kind_KIND_SYN;
+    pkt_new(1, sgp_v1_Kind_KIND_SYN);
     pkt->digest_count = 1;
     pkt->digest[0] = (sgp_version_msg){1, 1, 1, 0};
     ev_answer(&sc, 1024);
@@ -638,29 +598,18 @@ static void merge_cases(void) {
   end(&sc);
 }
 
-void gen_merge(const char *path) {
-  vec_begin("sgp conformance merge vectors v1.");
+/* Writes one sgp_sequence_vectors_v1 file: a single SequenceTest group
+ * holding the cases that `cases` appends, the stream seeded with `seed`. */
+static void gen_sequences(const char *path, const char *seed, const char *algorithm,
+                          const char *const *header, void (*cases)(void)) {
+  vec_begin(seed);
   pkt = calloc(1, sizeof *pkt);
   buf = malloc(BUF_CAP);
   if (!pkt || !buf) die("oom");
   tests = json_array();
-  appendix_b(0);
-  appendix_b(1);
-  merge_cases();
-  json_t *root = json_object(), *groups = json_array(), *g = json_object();
-  put(root, "algorithm", json_string("SGP merge v1"));
-  put(root, "schema", json_string("sgp_sequence_vectors_v1"));
-  put(root, "generatorVersion", json_string("1"));
-  put(root, "numberOfTests", json_integer(vec_count()));
-  put(root, "header",
-      strs((const char *const[]){
-          "Merge sequences for SGP v1 (spec section 5 and Appendix B), generated by",
-          "tools/confvec. A start state (own id, round, held reports as encoded Report",
-          "messages, the age of every origin) and events: packet (decode with n, merge),",
-          "tick, set_local. Each event lists the error name, reports adopted (packets) and",
-          "the verdicts of all n nodes after it; 'state' is the whole state after the last",
-          "event. Keys: the roster of the group (Ed25519 seed of node i: 'sgp-conf' || u32 i).",
-          "result: invalid when some event is rejected (the case checks that rejection).", NULL}));
+  cases();
+  json_t *root = vec_root(algorithm, "sgp_sequence_vectors_v1", header);
+  json_t *groups = json_array(), *g = json_object();
   put(g, "type", json_string("SequenceTest"));
   put(g, "roster", cv_roster_json());
   put(g, "tests", tests);
@@ -670,6 +619,26 @@ void gen_merge(const char *path) {
   json_decref(root);
   free(pkt);
   free(buf);
+}
+
+static void all_merge_cases(void) {
+  appendix_b(0);
+  appendix_b(1);
+  merge_cases();
+}
+
+void gen_merge(const char *path) {
+  gen_sequences(
+      path, "sgp conformance merge vectors v1.", "SGP merge v1",
+      (const char *const[]){
+          "Merge sequences for SGP v1 (spec section 5 and Appendix B), generated by",
+          "tools/confvec. A start state (own id, round, held reports as encoded Report",
+          "messages, the age of every origin) and events: packet (decode with n, merge),",
+          "tick, set_local. Each event lists the error name, reports adopted (packets) and",
+          "the verdicts of all n nodes after it; 'state' is the whole state after the last",
+          "event. Keys: the roster of the group (Ed25519 seed of node i: 'sgp-conf' || u32 i).",
+          "result: invalid when some event is rejected (the case checks that rejection).", NULL},
+      all_merge_cases);
 }
 
 /* ---- consensus and timers --------------------------------------------------------- */
@@ -724,8 +693,7 @@ static void consensus_cases(void) {
   }
   ev_tick(&sc);
   cv_report(&r[0], 1, 1, 1, 6, 0, NULL, 0);
-  delta(2, r, 1);
-  ev_packet(&sc);
+  ev_delta(&sc, 2, r, 1);
   ev_tick(&sc);
   end(&sc);
 
@@ -742,8 +710,7 @@ static void consensus_cases(void) {
           REQS("SGP-CONS-2", "SGP-CONS-3", "SGP-CONS-6"), FLAGS("SilentMajority"), &p, 0, 0, rs, 5,
           NULL);
     cv_report(&r[0], 3, 3, 1, 2, 0, row4, 1);
-    delta(3, r, 1);
-    ev_packet(&sc);
+    ev_delta(&sc, 3, r, 1);
     end(&sc);
 
     cv_report(&rs[4], 4, 4, 1, 1, 4000, NULL, 0);
@@ -840,29 +807,11 @@ static void consensus_cases(void) {
 }
 
 void gen_consensus(const char *path) {
-  vec_begin("sgp conformance consensus vector");
-  pkt = calloc(1, sizeof *pkt);
-  buf = malloc(BUF_CAP);
-  if (!pkt || !buf) die("oom");
-  tests = json_array();
-  consensus_cases();
-  json_t *root = json_object(), *groups = json_array(), *g = json_object();
-  put(root, "algorithm", json_string("SGP consensus v1"));
-  put(root, "schema", json_string("sgp_sequence_vectors_v1"));
-  put(root, "generatorVersion", json_string("1"));
-  put(root, "numberOfTests", json_integer(vec_count()));
-  put(root, "header",
-      strs((const char *const[]){
+  gen_sequences(
+      path, "sgp conformance consensus vector", "SGP consensus v1",
+      (const char *const[]){
           "Consensus and timer sequences for SGP v1 (spec sections 5.5 and 6), generated by",
           "tools/confvec. Same format as merge.json: the state's clock is the tick (one",
-          "T_gossip round); verdicts are listed after every event.", NULL}));
-  put(g, "type", json_string("SequenceTest"));
-  put(g, "roster", cv_roster_json());
-  put(g, "tests", tests);
-  append(groups, g);
-  put(root, "testGroups", groups);
-  vec_write(root, path);
-  json_decref(root);
-  free(pkt);
-  free(buf);
+          "T_gossip round); verdicts are listed after every event.", NULL},
+      consensus_cases);
 }

@@ -19,92 +19,23 @@
  *
  * Prints figures only; it asserts nothing about speed.
  */
-#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "bench.h"
 #include "scale.h"
 #include "sgp/session.h"
 #if SGPBENCH_FRAGMENT
 #include "sgp/fragment.h"
 #endif
 
-#define N 2
-#define ICAP 16
-
 static void die(const char *what) {
   fprintf(stderr, "sgpbench: %s\n", what);
   exit(1);
 }
-
-static void csprng(void *ctx, uint8_t *out, size_t len) {
-  (void)ctx;
-  randombytes_buf(out, len);
-}
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static uint8_t SK[N][32], PK[N][32];
-
-struct node {
-  struct sgp_sessions s;
-  struct sgp_session_peer peers[N];
-  struct sgp_session_index index[ICAP];
-  uint8_t buf[SGP_DGRAM_MAX];
-};
-
-static void node_init(struct node *x, uint32_t id, uint64_t now) {
-  struct sgp_session_config c;
-  memset(&c, 0, sizeof c);
-  c.self = id;
-  c.n = N;
-  c.dh_sk = SK[id];
-  c.dh_pk = (const uint8_t(*)[32])PK;
-  c.generation = 1;
-  c.rng = csprng;
-  c.peers = x->peers;
-  c.peers_cap = N;
-  c.index = x->index;
-  c.index_cap = ICAP;
-  if (sgp_session_init(&x->s, &c, now) != SGP_OK) die("init");
-}
-
-/* a -> b handshake at now, confirmed by a keepalive. */
-static void handshake(struct node *a, struct node *b, uint64_t now) {
-  uint8_t m[SGP_DGRAM_MAX];
-  size_t len;
-  struct sgp_rx rx;
-  if (sgp_session_initiate(&a->s, 1, NULL, 0, now, m, sizeof m, &len) != SGP_OK) die("initiate");
-  if (sgp_session_recv(&b->s, now, m, len, NULL, 0, b->buf, sizeof b->buf, &rx) != SGP_OK)
-    die("recv initiation");
-  if (sgp_session_respond(&b->s, 0, NULL, 0, now, m, sizeof m, &len) != SGP_OK) die("respond");
-  if (sgp_session_recv(&a->s, now, m, len, NULL, 0, a->buf, sizeof a->buf, &rx) != SGP_OK)
-    die("recv response");
-  if (sgp_session_keepalive(&a->s, 1, now, m, sizeof m, &len) != SGP_OK) die("keepalive");
-  if (sgp_session_recv(&b->s, now, m, len, NULL, 0, b->buf, sizeof b->buf, &rx) != SGP_OK)
-    die("recv keepalive");
-}
-
-static void put32(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
-}
-
-static uint32_t get32(const uint8_t *p) {
-  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-struct dgram {
-  uint8_t b[SGP_DGRAM_MAX];
-  size_t len;
-};
 
 static void report(const char *name, size_t msgs, double secs, double bare_rate) {
   double rate = (double)msgs / secs;
@@ -116,21 +47,21 @@ static void report(const char *name, size_t msgs, double secs, double bare_rate)
 }
 
 static void bench_receive(int rounds, size_t batch) {
-  struct node *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b);
+  struct bench_end *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b);
   struct dgram *d = calloc(batch, sizeof *d);
   uint8_t *pt = malloc(SGP_DATA_PT_MAX), *out = malloc(SGP_DGRAM_MAX);
   if (!a || !b || !d || !pt || !out) die("oom");
   randombytes_buf(pt, SGP_DATA_PT_MAX);
   uint64_t now = 1000000;
-  node_init(a, 0, now);
-  node_init(b, 1, now);
+  bench_end_init(a, 0, now);
+  bench_end_init(b, 1, now);
   double t_bare = 0, t_sess = 0, t_frag = 0;
   size_t msgs = 0;
   volatile uint64_t sink = 0;
 
 #if SGPBENCH_FRAGMENT
   struct sgp_reasm_params rp;
-  sgp_reasm_params_default(&rp, N);
+  sgp_reasm_params_default(&rp, BENCH_PEERS);
   size_t mem_len = sgp_reasm_mem_size(&rp);
   void *mem = aligned_alloc(8, (mem_len + 7) / 8 * 8);
   uint8_t *msg = malloc(SGP_FRAG_MAX_MESSAGE);
@@ -142,12 +73,12 @@ static void bench_receive(int rounds, size_t batch) {
     /* untimed: a fresh session and a batch of sealed full fragments; msg
      * ids 1..batch so the fragment layer sees new one-fragment messages */
     now += SGP_REKEY_TIMEOUT_MS + 1000;
-    handshake(a, b, now);
+    bench_handshake(a, b, now);
     for (size_t i = 0; i < batch; i++) {
       uint8_t f[SGP_DATA_FHDR_BYTES];
-      put32(f, (uint32_t)(i + 1));
+      bench_put32(f, (uint32_t)(i + 1));
       f[4] = 0, f[5] = 1;
-      put32(f + 6, SGP_DATA_PT_MAX);
+      bench_put32(f + 6, SGP_DATA_PT_MAX);
       if (sgp_session_seal(&a->s, 1, now, 0, f, pt, SGP_DATA_PT_MAX, d[i].b, sizeof d[i].b,
                            &d[i].len) != SGP_OK)
         die("seal");
@@ -156,7 +87,7 @@ static void bench_receive(int rounds, size_t batch) {
     const uint8_t *key = pb->slot[pb->cur].recv.k;
 
     /* bare AEAD on the same bytes */
-    double t = now_s();
+    double t = bench_now_s();
     for (size_t i = 0; i < batch; i++) {
       uint8_t nonce[12] = {0};
       for (int k = 0; k < 8; k++) nonce[4 + k] = d[i].b[15 - k]; /* BE header -> LE nonce */
@@ -166,15 +97,15 @@ static void bench_receive(int rounds, size_t batch) {
         die("bare decrypt");
       sink += out[0];
     }
-    t_bare += now_s() - t;
+    t_bare += bench_now_s() - t;
 
     /* the session receive path; a copy of the receiver so the window can be
      * replayed for the third pass */
-    static struct node b2;
+    static struct bench_end b2;
     memcpy(&b2, b, sizeof b2);
     b2.s.peers = b2.peers;
     b2.s.index = b2.index;
-    t = now_s();
+    t = bench_now_s();
     for (size_t i = 0; i < batch; i++) {
       struct sgp_rx rx;
       if (sgp_session_recv(&b->s, now, d[i].b, d[i].len, NULL, 0, b->buf, sizeof b->buf, &rx) !=
@@ -182,20 +113,20 @@ static void bench_receive(int rounds, size_t batch) {
         die("session recv");
       sink += rx.payload_len;
     }
-    t_sess += now_s() - t;
+    t_sess += bench_now_s() - t;
 
 #if SGPBENCH_FRAGMENT
     sgp_reasm_sid sid;
     if (sgp_reasm_session_open(&reasm, 0, &sid) != SGP_OK) die("reasm open");
-    t = now_s();
+    t = bench_now_s();
     for (size_t i = 0; i < batch; i++) {
       struct sgp_rx rx;
       size_t mlen = 0;
       if (sgp_session_recv(&b2.s, now, d[i].b, d[i].len, NULL, 0, b2.buf, sizeof b2.buf, &rx) !=
           SGP_OK)
         die("session recv (2)");
-      struct sgp_frag_hdr h = {.msg_id = get32(rx.frag_hdr),
-                               .total_len = get32(rx.frag_hdr + 6),
+      struct sgp_frag_hdr h = {.msg_id = bench_get32(rx.frag_hdr),
+                               .total_len = bench_get32(rx.frag_hdr + 6),
                                .flags = rx.flags,
                                .index = rx.frag_hdr[4],
                                .count = rx.frag_hdr[5]};
@@ -205,7 +136,7 @@ static void bench_receive(int rounds, size_t batch) {
         die("reasm add");
       sink += mlen;
     }
-    t_frag += now_s() - t;
+    t_frag += bench_now_s() - t;
     if (sgp_reasm_session_close(&reasm, sid) != SGP_OK) die("reasm close");
 #endif
     sgp_session_destroy(&b2.s);
@@ -235,15 +166,15 @@ static void bench_receive(int rounds, size_t batch) {
 }
 
 static void bench_handshakes(int count) {
-  struct node *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b);
+  struct bench_end *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b);
   if (!a || !b) die("oom");
   uint64_t now = 1000000;
-  node_init(a, 0, now);
-  node_init(b, 1, now);
+  bench_end_init(a, 0, now);
+  bench_end_init(b, 1, now);
   uint8_t m[SGP_DGRAM_MAX];
   size_t len;
   struct sgp_rx rx;
-  double t = now_s();
+  double t = bench_now_s();
   for (int i = 0; i < count; i++) {
     now += SGP_REKEY_TIMEOUT_MS + 1000; /* past SGP-XPORT-38 and the peer bucket */
     if (sgp_session_initiate(&a->s, 1, NULL, 0, now, m, sizeof m, &len) != SGP_OK) die("initiate");
@@ -253,7 +184,7 @@ static void bench_handshakes(int count) {
     if (sgp_session_recv(&a->s, now, m, len, NULL, 0, a->buf, sizeof a->buf, &rx) != SGP_OK)
       die("recv response");
   }
-  double secs = now_s() - t;
+  double secs = bench_now_s() - t;
   printf("handshakes (initiation + response + finish, both sides in one thread):\n");
   printf("  %12.0f handshakes/s  (%d in %.3f s, %.1f us each)\n", count / secs, count, secs,
          1e6 * secs / count);
@@ -302,10 +233,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   if (sodium_init() < 0) die("sodium_init");
-  for (int i = 0; i < N; i++) {
-    randombytes_buf(SK[i], 32);
-    if (crypto_scalarmult_base(PK[i], SK[i]) != 0) die("key");
-  }
+  bench_keys();
   bench_receive(quick ? 2 : 200, quick ? 256 : 1024);
   bench_handshakes(quick ? 20 : 2000);
   return 0;

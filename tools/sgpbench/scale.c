@@ -29,7 +29,6 @@
  *
  * Machine-readable lines start with "rx," and "mem," (CSV after the tag).
  */
-#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 
 #include "scale.h"
 
@@ -37,8 +36,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "bench.h"
 #include "sgp/codec.h"
 #include "sgp/fragment.h"
 #include "sgp/keys.h"
@@ -48,28 +47,9 @@
 #include "sgp/session.h"
 #include "sgp/state.h"
 
-#define PEERS 2
-#define ICAP 16
-
-static void die(const char *what, sgp_err e) {
-  fprintf(stderr, "sgpbench: %s: %s\n", what, sgp_err_name(e));
-  exit(1);
-}
-
-static void rng(void *ctx, uint8_t *out, size_t len) {
-  (void)ctx;
-  randombytes_buf(out, len);
-}
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static void *xalloc(size_t len) {
   void *p = aligned_alloc(8, (len + 7) / 8 * 8);
-  if (!p) die("oom", SGP_ERR_NO_SPACE);
+  if (!p) bench_die("oom", SGP_ERR_NO_SPACE);
   memset(p, 0, len);
   return p;
 }
@@ -84,62 +64,7 @@ static double median(double *v, uint32_t count) {
   return count % 2 ? v[count / 2] : 0.5 * (v[count / 2 - 1] + v[count / 2]);
 }
 
-/* ---- a session pair (node 0 seals, node 1 opens) ---- */
-
-struct end {
-  struct sgp_sessions s;
-  struct sgp_session_peer peers[PEERS];
-  struct sgp_session_index index[ICAP];
-  uint8_t buf[SGP_DGRAM_MAX];
-};
-
-static uint8_t DH_SK[PEERS][32], DH_PK[PEERS][32];
-
-static void end_init(struct end *x, uint32_t id, uint64_t now) {
-  struct sgp_session_config c;
-  memset(&c, 0, sizeof c);
-  c.self = id;
-  c.n = PEERS;
-  c.dh_sk = DH_SK[id];
-  c.dh_pk = (const uint8_t(*)[32])DH_PK;
-  c.generation = 1;
-  c.rng = rng;
-  c.peers = x->peers;
-  c.peers_cap = PEERS;
-  c.index = x->index;
-  c.index_cap = ICAP;
-  sgp_err e = sgp_session_init(&x->s, &c, now);
-  if (e != SGP_OK) die("session init", e);
-}
-
-static void handshake(struct end *a, struct end *b, uint64_t now) {
-  uint8_t m[SGP_DGRAM_MAX];
-  size_t len;
-  struct sgp_rx rx;
-  sgp_err e;
-  if ((e = sgp_session_initiate(&a->s, 1, NULL, 0, now, m, sizeof m, &len)) != SGP_OK ||
-      (e = sgp_session_recv(&b->s, now, m, len, NULL, 0, b->buf, sizeof b->buf, &rx)) != SGP_OK ||
-      (e = sgp_session_respond(&b->s, 0, NULL, 0, now, m, sizeof m, &len)) != SGP_OK ||
-      (e = sgp_session_recv(&a->s, now, m, len, NULL, 0, a->buf, sizeof a->buf, &rx)) != SGP_OK ||
-      (e = sgp_session_keepalive(&a->s, 1, now, m, sizeof m, &len)) != SGP_OK ||
-      (e = sgp_session_recv(&b->s, now, m, len, NULL, 0, b->buf, sizeof b->buf, &rx)) != SGP_OK)
-    die("handshake", e);
-}
-
-static void put32(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
-}
-
-static uint32_t get32(const uint8_t *p) {
-  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* ---- one packet: its datagrams and the floor's inputs ---- */
-
-struct dgram {
-  uint8_t b[SGP_DGRAM_MAX];
-  size_t len;
-};
 
 struct tbs {
   uint8_t m[SGP_REPORT_TBS_MAX];
@@ -180,13 +105,13 @@ static void make_packet(uint32_t n, uint32_t k, uint32_t seq, uint8_t (*sk)[64],
     r->sub_count = SGP_SUBSCORES;
     for (uint32_t s = 0; s < SGP_SUBSCORES; s++) r->sub[s] = (origin + s * 101u + seq) % 1000u;
     sgp_err e = sgp_report_sign(r, sk[origin]);
-    if (e != SGP_OK) die("sign", e);
+    if (e != SGP_OK) bench_die("sign", e);
     t[j].origin = origin;
     memcpy(t[j].sig, r->sig.bytes, SGP_SIG_BYTES);
-    if ((e = sgp_report_tbs(r, t[j].m, sizeof t[j].m, &t[j].len)) != SGP_OK) die("tbs", e);
+    if ((e = sgp_report_tbs(r, t[j].m, sizeof t[j].m, &t[j].len)) != SGP_OK) bench_die("tbs", e);
   }
   sgp_err e = sgp_packet_encode(&pkt_tx, n, enc, SGP_MAX_PACKET, enc_len);
-  if (e != SGP_OK) die("encode", e);
+  if (e != SGP_OK) bench_die("encode", e);
 }
 
 /* Largest k <= n - 2 whose DELTA fits budget bytes of reports. */
@@ -225,22 +150,22 @@ static struct rx_result bench_n(uint32_t n, uint32_t k, uint32_t iters) {
   struct sgp_state st;
   sgp_err e = sgp_state_init(&st, st_mem, st_len, &p, 1, 1, (const uint8_t(*)[SGP_SIGN_PK_BYTES])pk,
                              sk[1], &sgp_verifier_default);
-  if (e != SGP_OK) die("state init", e);
+  if (e != SGP_OK) bench_die("state init", e);
 
   struct sgp_reasm_params rp;
-  sgp_reasm_params_default(&rp, PEERS);
+  sgp_reasm_params_default(&rp, BENCH_PEERS);
   size_t rm_len = sgp_reasm_mem_size(&rp);
   void *rm = xalloc(rm_len);
   struct sgp_reasm reasm;
-  if ((e = sgp_reasm_init(&reasm, rm, rm_len, &rp)) != SGP_OK) die("reasm init", e);
+  if ((e = sgp_reasm_init(&reasm, rm, rm_len, &rp)) != SGP_OK) bench_die("reasm init", e);
 
-  struct end *a = xalloc(sizeof *a), *b = xalloc(sizeof *b);
+  struct bench_end *a = xalloc(sizeof *a), *b = xalloc(sizeof *b);
   uint64_t now = 1000000;
-  end_init(a, 0, now);
-  end_init(b, 1, now);
-  handshake(a, b, now);
+  bench_end_init(a, 0, now);
+  bench_end_init(b, 1, now);
+  bench_handshake(a, b, now);
   sgp_reasm_sid sid;
-  if ((e = sgp_reasm_session_open(&reasm, 0, &sid)) != SGP_OK) die("reasm open", e);
+  if ((e = sgp_reasm_session_open(&reasm, 0, &sid)) != SGP_OK) bench_die("reasm open", e);
 
   uint8_t *enc = xalloc(SGP_MAX_PACKET), *msg = xalloc(SGP_FRAG_MAX_MESSAGE);
   uint8_t *out = xalloc(SGP_DGRAM_MAX);
@@ -262,12 +187,12 @@ static struct rx_result bench_n(uint32_t n, uint32_t k, uint32_t iters) {
       uint8_t f[SGP_DATA_FHDR_BYTES];
       size_t off = (size_t)i * SGP_DATA_PT_MAX;
       size_t pl = len - off < SGP_DATA_PT_MAX ? len - off : SGP_DATA_PT_MAX;
-      put32(f, it + 1);
+      bench_put32(f, it + 1);
       f[4] = (uint8_t)i, f[5] = (uint8_t)frags;
-      put32(f + 6, (uint32_t)len);
+      bench_put32(f + 6, (uint32_t)len);
       if ((e = sgp_session_seal(&a->s, 1, now, 0, f, enc + off, pl, in.d[i].b, sizeof in.d[i].b,
                                 &in.d[i].len)) != SGP_OK)
-        die("seal", e);
+        bench_die("seal", e);
     }
     in.frags = frags;
     res.frags = frags;
@@ -275,45 +200,45 @@ static struct rx_result bench_n(uint32_t n, uint32_t k, uint32_t iters) {
     const uint8_t *key = pb->slot[pb->cur].recv.k;
 
     /* floor 1: AEAD open of the same datagrams */
-    double t0 = now_s();
+    double t0 = bench_now_s();
     for (uint32_t i = 0; i < frags; i++) {
       uint8_t nonce[12] = {0};
       for (int q = 0; q < 8; q++) nonce[4 + q] = in.d[i].b[15 - q]; /* BE header -> LE nonce */
       unsigned long long ol;
       if (crypto_aead_chacha20poly1305_ietf_decrypt(
               out, &ol, NULL, in.d[i].b + 26, in.d[i].len - 26, in.d[i].b, 26, nonce, key) != 0)
-        die("bare decrypt", SGP_ERR_AUTH);
+        bench_die("bare decrypt", SGP_ERR_AUTH);
       sink += out[0];
     }
-    double t1 = now_s();
+    double t1 = bench_now_s();
     /* floor 2: one Ed25519 verify per new report */
     for (uint32_t j = 0; j < k; j++) {
       if (crypto_sign_verify_detached(in.t[j].sig, in.t[j].m, in.t[j].len, pk[in.t[j].origin]) != 0)
-        die("bare verify", SGP_ERR_BAD_SIGNATURE);
+        bench_die("bare verify", SGP_ERR_BAD_SIGNATURE);
     }
-    double t2 = now_s();
+    double t2 = bench_now_s();
     /* the receive path */
     size_t mlen = 0;
     for (uint32_t i = 0; i < frags; i++) {
       struct sgp_rx rx;
       if ((e = sgp_session_recv(&b->s, now, in.d[i].b, in.d[i].len, NULL, 0, b->buf, sizeof b->buf,
                                 &rx)) != SGP_OK)
-        die("session recv", e);
-      struct sgp_frag_hdr h = {.msg_id = get32(rx.frag_hdr),
-                               .total_len = get32(rx.frag_hdr + 6),
+        bench_die("session recv", e);
+      struct sgp_frag_hdr h = {.msg_id = bench_get32(rx.frag_hdr),
+                               .total_len = bench_get32(rx.frag_hdr + 6),
                                .flags = rx.flags,
                                .index = rx.frag_hdr[4],
                                .count = rx.frag_hdr[5]};
       if ((e = sgp_reasm_add(&reasm, sid, &h, rx.payload, rx.payload_len, now, msg,
                              SGP_FRAG_MAX_MESSAGE, &mlen)) != SGP_OK)
-        die("reasm add", e);
+        bench_die("reasm add", e);
     }
-    if (mlen != len) die("reassembly incomplete", SGP_ERR_STATE);
-    if ((e = sgp_packet_decode(&pkt_rx, n, msg, mlen)) != SGP_OK) die("decode", e);
+    if (mlen != len) bench_die("reassembly incomplete", SGP_ERR_STATE);
+    if ((e = sgp_packet_decode(&pkt_rx, n, msg, mlen)) != SGP_OK) bench_die("decode", e);
     struct sgp_merge_result mr;
-    if ((e = sgp_state_merge(&st, &pkt_rx, &mr)) != SGP_OK) die("merge", e);
-    double t3 = now_s();
-    if (mr.adopted != k) die("not every report adopted", SGP_ERR_STATE);
+    if ((e = sgp_state_merge(&st, &pkt_rx, &mr)) != SGP_OK) bench_die("merge", e);
+    double t3 = bench_now_s();
+    if (mr.adopted != k) bench_die("not every report adopted", SGP_ERR_STATE);
     t_aead[it] = t1 - t0;
     t_ver[it] = t2 - t1;
     t_rx[it] = t3 - t2;
@@ -326,7 +251,7 @@ static struct rx_result bench_n(uint32_t n, uint32_t k, uint32_t iters) {
   res.rx_us = 1e6 * median(t_rx, iters);
   free(t_rx), free(t_aead), free(t_ver);
 
-  if ((e = sgp_reasm_session_close(&reasm, sid)) != SGP_OK) die("reasm close", e);
+  if ((e = sgp_reasm_session_close(&reasm, sid)) != SGP_OK) bench_die("reasm close", e);
   sgp_session_destroy(&a->s);
   sgp_session_destroy(&b->s);
   sodium_memzero(sk, (size_t)n * 64);
@@ -354,7 +279,7 @@ static size_t node_mem(uint32_t n, size_t reasm_bytes) {
   randombytes_buf(dh, sizeof dh);
   struct sgp_secret_key key;
   sgp_err e = sgp_secret_key_from_seeds(&key, 0, seed, dh);
-  if (e != SGP_OK) die("key", e);
+  if (e != SGP_OK) bench_die("key", e);
   memcpy(r.sign_pk[0], key.sign_pk, 32);
   memcpy(r.dh_pk[0], key.dh_pk, 32);
   struct sgp_node_config c;
@@ -366,7 +291,7 @@ static size_t node_mem(uint32_t n, size_t reasm_bytes) {
   c.key = &key;
   c.t_gossip_ms = 1000;
   c.reasm_global_bytes = reasm_bytes;
-  c.rng = rng;
+  c.rng = bench_rng;
   c.send = noop_send;
   size_t m = sgp_node_mem_size(&c);
   sodium_memzero(&key, sizeof key);
@@ -377,10 +302,7 @@ static size_t node_mem(uint32_t n, size_t reasm_bytes) {
 /* ---- driver ---- */
 
 int sgpbench_scale(const uint32_t *ns, size_t count, int quick) {
-  for (int i = 0; i < PEERS; i++) {
-    randombytes_buf(DH_SK[i], 32);
-    if (crypto_scalarmult_base(DH_PK[i], DH_SK[i]) != 0) die("dh key", SGP_ERR_STATE);
-  }
+  bench_keys();
   printf(
       "receive path per gossip packet (DELTA, all reports new; session recv + reassembly +"
       " decode + verify + merge)\nvs crypto floor on the same bytes (AEAD open per datagram +"

@@ -82,6 +82,29 @@ void append(json_t *array, json_t *v) {
   if (!v || json_array_append_new(array, v) != 0) die("json");
 }
 
+json_t *vec_root(const char *algorithm, const char *schema, const char *const *header) {
+  json_t *root = json_object();
+  put(root, "algorithm", json_string(algorithm));
+  put(root, "schema", json_string(schema));
+  put(root, "generatorVersion", json_string("1"));
+  put(root, "numberOfTests", json_integer(vec_count()));
+  put(root, "header", strs(header));
+  return root;
+}
+
+json_t *vec_roster(uint32_t n, const char *ka, const uint8_t (*a)[32], const char *kb,
+                   const uint8_t (*b)[32]) {
+  json_t *r = json_array();
+  for (uint32_t i = 0; i < n; i++) {
+    json_t *o = json_object();
+    put(o, "node", json_integer(i));
+    put_hex(o, ka, a[i], 32);
+    put_hex(o, kb, b[i], 32);
+    append(r, o);
+  }
+  return r;
+}
+
 json_t *new_test_flags(const char *comment, const char *result, const char *const *reqs,
                        const char *const *flags) {
   json_t *t = json_object();

@@ -28,6 +28,9 @@ void put_hex(json_t *o, const char *k, const uint8_t *p, size_t len);
 void put_u32(json_t *o, const char *k, uint32_t v); /* 4 bytes big-endian hex */
 void put_u64(json_t *o, const char *k, uint64_t v); /* 8 bytes big-endian hex */
 json_t *strs(const char *const *list);              /* NULL-terminated */
+/* [{node: i, ka: hex a[i], kb: hex b[i]} for i < n]: a group's roster keys. */
+json_t *vec_roster(uint32_t n, const char *ka, const uint8_t (*a)[32], const char *kb,
+                   const uint8_t (*b)[32]);
 void append(json_t *array, json_t *v);
 
 /* {tcId, comment, flags: [], result, reqs} with the next tcId. */
@@ -36,6 +39,11 @@ json_t *new_test(const char *comment, const char *result, const char *const *req
 json_t *new_test_flags(const char *comment, const char *result, const char *const *reqs,
                        const char *const *flags);
 int vec_count(void);
+
+/* The top of a vector file: {algorithm, schema, generatorVersion "1",
+ * numberOfTests (the tests made since vec_begin), header (NULL-terminated
+ * lines)}; the caller adds notes and testGroups. */
+json_t *vec_root(const char *algorithm, const char *schema, const char *const *header);
 
 /* json_dumps(root, indent 1) plus a newline to path ("-": stdout). */
 void vec_write(json_t *root, const char *path);
