@@ -689,6 +689,40 @@ static void node_corpus(void) {
   emit("fuzz_node", "mixed.bin", NULL, 0, mixed, sizeof mixed);
 }
 
+/* fuzz_procnet: /proc/net texts in the kernel's formats (net/core/net-procfs.c dev_seq_show,
+ * net/ipv4/tcp_ipv4.c get_tcp4_sock, net/ipv6/tcp_ipv6.c get_tcp6_sock); mode byte 0 dev,
+ * 1 tcp/udp, 2 tcp6/udp6. */
+static void procnet_corpus(void) {
+  static const char dev[] =
+      "Inter-|   Receive                                                |  Transmit\n"
+      " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs "
+      "drop fifo colls carrier compressed\n"
+      "    lo: 13885046   41729    0    0    0     0          0         0 13885046   41729    0 "
+      "   0    0     0       0          0\n"
+      "  eth0: 117823864    3944    0    0    0     0          0         0   204036    2716    0 "
+      "   0    0     0       0          0\n";
+  static const char head[] =
+      "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  "
+      "timeout inode\n";
+  static const char tcp[] =
+      "   0: 00000000:07E8 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        "
+      "0 1059 1 0000000016a08da2 100 0 0 10 0\n"
+      "   1: 0500000A:9C40 08080808:01BB 01 00000000:00000000 00:00000000 00000003  1000        "
+      "0 2222 1 0000000016a08da2 20 4 30 10 -1\n";
+  static const char tcp6[] =
+      "   0: 00000000000000000000000000000000:0016 00000000000000000000000000000000:0000 0A "
+      "00000000:00000000 00:00000000 00000000     0        0 4444 1 0000000016a08da2 100 0 0 10 0\n"
+      "   1: 0000000000000000FFFF00000500000A:9C42 B80D0120000000000000000001000000:01BB 01 "
+      "00000000:00000000 00:00000000 00000000  1000        0 5555 1 0000000016a08da2 20 4 30 10 "
+      "-1\n";
+  char buf[1024];
+  emit("fuzz_procnet", "dev.bin", (const uint8_t[]){0}, 1, dev, sizeof dev - 1);
+  int n = snprintf(buf, sizeof buf, "%s%s", head, tcp);
+  emit("fuzz_procnet", "tcp.bin", (const uint8_t[]){1}, 1, buf, (size_t)n);
+  n = snprintf(buf, sizeof buf, "%s%s", head, tcp6);
+  emit("fuzz_procnet", "tcp6.bin", (const uint8_t[]){2}, 1, buf, (size_t)n);
+}
+
 int main(int argc, char **argv) {
   if (argc != 2 && argc != 3) {
     fprintf(stderr, "usage: %s <out dir> [conformance vectors dir]\n", argv[0]);
@@ -723,6 +757,7 @@ int main(int argc, char **argv) {
   config_corpus();
   node_corpus();
   flowlog_corpus(SGP_FUZZ_DATA_DIR);
+  procnet_corpus();
   printf("gen_corpus: %u files in %s\n", files_written, out_root);
   return 0;
 }

@@ -92,6 +92,7 @@ if [ -f "$ROOT/ref/src/roster.c" ]; then TARGETS+=(fuzz_roster); GENDEFS+=(-DSGP
 # Modules of later changes: fuzzed when they are there (fuzz/CMakeLists.txt does the same).
 [ -f "$ROOT/ref/src/flowlog.c" ] && [ -f "$ROOT/fuzz/fuzz_flowlog.c" ] && TARGETS+=(fuzz_flowlog)
 [ -f "$ROOT/ref/src/node.c" ] && [ -f "$ROOT/fuzz/fuzz_node.c" ] && TARGETS+=(fuzz_node)
+TARGETS+=(fuzz_procnet)
 INIH_A=$(find /usr/lib /usr/local/lib -name libinih.a 2>/dev/null | head -n1 || true)
 EXTRA_fuzz_config=()
 if [ -f "$ROOT/ref/src/config.c" ] && [ "$HAVE_INIH" = 1 ] && [ -n "$INIH_A" ]; then

@@ -101,6 +101,10 @@ static sgp_err each_line(const char *buf, size_t len, size_t max,
                          void *ctx, unsigned *err_line) {
   /* A last line without '\n' was cut short (a short read): parse only the
    * complete lines, then report it rather than mis-read its last field. */
+  if (len == 0) { /* both tables start with a header line: an empty text lacks it */
+    if (err_line != NULL) *err_line = 1;
+    return SGP_ERR_FLOW_HEADER;
+  }
   size_t whole = len;
   while (whole > 0 && buf[whole - 1] != '\n') whole--;
   struct sgp_cursor c = sgp_cursor_reader((const uint8_t *)buf, whole);
@@ -154,7 +158,6 @@ sgp_err sgp_procnet_dev_text(const char *buf, size_t len, uint64_t *rx, uint64_t
                              unsigned *err_line) {
   SGP_ENSURE(rx != NULL && tx != NULL, SGP_ERR_INVALID_ARG);
   struct dev_ctx d = {0, 0};
-  SGP_ENSURE(len > 0, SGP_ERR_FLOW_HEADER);
   SGP_GUARD(each_line(buf, len, SGP_PROCNET_LINE_MAX, dev_cb, &d, err_line));
   *rx = d.rx;
   *tx = d.tx;
@@ -256,7 +259,6 @@ sgp_err sgp_procnet_sock_text(const char *buf, size_t len, int v6,
                               void (*cb)(void *ctx, const struct sgp_sock *s), void *ctx,
                               unsigned *err_line) {
   SGP_ENSURE(cb != NULL, SGP_ERR_INVALID_ARG);
-  SGP_ENSURE(len > 0, SGP_ERR_FLOW_HEADER);
   struct sock_ctx k = {v6, cb, ctx};
   return each_line(buf, len, SGP_PROCNET_LINE_MAX, sock_cb, &k, err_line);
 }

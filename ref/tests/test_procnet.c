@@ -50,6 +50,7 @@ Test(procnet, dev_errors_with_line_numbers) {
     sgp_err err;
     unsigned line;
   } bad[] = {
+      {"", SGP_ERR_FLOW_HEADER, 1}, /* empty: the header is missing at line 1 (fuzz_procnet) */
       {DEV_LO, SGP_ERR_FLOW_HEADER, 1},
       {DEV_HEAD "  eth0: 1 2 3\n", SGP_ERR_FLOW_COLUMNS, 3},
       {DEV_HEAD DEV_LO "  eth0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17\n", SGP_ERR_FLOW_COLUMNS,
@@ -157,6 +158,7 @@ Test(procnet, sock_errors_with_line_numbers) {
     sgp_err err;
     unsigned line;
   } bad[] = {
+      {"", SGP_ERR_FLOW_HEADER, 1},
       {TCP_EST, SGP_ERR_FLOW_HEADER, 1},
       {TCP_HEAD TCP_EST "   1: 0500000A:9C40 08080808:01BB 01\n", SGP_ERR_FLOW_COLUMNS, 3},
       {TCP_HEAD "   1: 0500000A:9C40 08080808:01BB ZZ 00000000:00000000 00:00000000 00000003  1000 "
