@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sgp/cursor.h"
+#include "sgp/fragment.h"
 #include "sgp/keys.h"
 #include "sgp/state.h"
 
@@ -367,7 +368,7 @@ static void cfg_defaults(struct sgp_config *c) {
   c->budget = SGP_DEFAULT_BUDGET;
   c->jigsaw = JIG_OFF;
   c->carrier = SGP_CARRIER_RAW;
-  c->reasm_global_bytes = 16777216u;
+  c->reasm_global_bytes = SGP_REASM_GLOBAL_DEFAULT;
   memcpy(c->agent_source, "fixed:0", sizeof "fixed:0");
   c->agent_speed_milli = 1000;
   for (size_t i = 0; i < SGP_SUBSCORES; i++) c->weights[i] = SGP_SUBSCORE_MAX;
