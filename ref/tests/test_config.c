@@ -57,7 +57,7 @@ Test(config, minimal_file_gets_every_default) {
   cr_assert_eq(c.budget, 65536);
   cr_assert_eq(c.jigsaw, 0);
   cr_assert_eq(c.carrier, SGP_CARRIER_RAW);
-  cr_assert_eq(c.reasm_global_bytes, 16777216);
+  cr_assert_eq(c.reasm_global_bytes, 8388608);
   cr_assert_str_eq(c.agent_source, "fixed:0");
   cr_assert_eq(c.agent_interval_ms, 1000);
   cr_assert_eq(c.agent_speed_milli, 1000);

@@ -873,14 +873,14 @@ Test(fragment, params_memory_and_misuse) {
   cr_assert_eq(p.max_msgs, 1024);
   cr_assert_eq(p.peer_msgs, 4);
   cr_assert_eq(p.peer_bytes, 524352);
-  cr_assert_eq(p.global_bytes, 16777216);
+  cr_assert_eq(p.global_bytes, 8388608);
   cr_assert_eq(p.timeout_ms, 5000);
   size_t sz = sgp_reasm_mem_size(&p);
   /* Message buffers are at most the global cap; the rest is fixed overhead. */
-  size_t pages = (size_t)(16777216 / D) * D;
+  size_t pages = (size_t)(8388608 / D) * D;
   cr_log_info("reassembly memory for n=1000: %zu bytes (%zu of pages, %zu fixed)", sz, pages,
               sz - pages);
-  cr_assert_leq(pages, 16777216);
+  cr_assert_leq(pages, 8388608);
   cr_assert_lt(sz - pages, 4u << 20);
 
   struct sgp_reasm_params q = p;
@@ -1212,12 +1212,13 @@ Test(fragment, flood_over_global_cap, .timeout = 60) {
   cr_assert_gt(res.bytes_hw, (uint64_t)SGP_REASM_GLOBAL_DEFAULT / 2);
 }
 
-/* SGP-FRAG-9, SGP-FRAG-10: 24 hostile insiders can hold at most
- * 24 x 524352 B < 16 MiB, so every honest message must complete. */
+/* SGP-FRAG-9, SGP-FRAG-10: 12 hostile insiders can hold at most
+ * 12 x 524352 B, which leaves room in the default 8 MiB for the honest
+ * peers' messages, so every honest message must complete. */
 Test(fragment, flood_within_caps_delivers_every_honest_message, .timeout = 60) {
   struct flood_result res;
-  flood(24, FLOOD_FRAGMENTS_2, &res);
+  flood(12, FLOOD_FRAGMENTS_2, &res);
   cr_assert_eq(res.honest_refused, 0);
   cr_assert_gt(res.honest_delivered, 100);
-  cr_assert_leq(res.bytes_hw, 24ull * SGP_REASM_PEER_BYTES + HONEST * (SGP_FRAG_MAX_MESSAGE + D));
+  cr_assert_leq(res.bytes_hw, 12ull * SGP_REASM_PEER_BYTES + HONEST * (SGP_FRAG_MAX_MESSAGE + D));
 }

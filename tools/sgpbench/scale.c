@@ -335,7 +335,7 @@ int sgpbench_scale(const uint32_t *ns, size_t count, int quick) {
          below ? "MISSED" : "met");
 
   printf("\nmemory per node (bytes of caller memory; the node block includes the reassembler)\n");
-  printf("%6s | %12s | %16s %16s | %s\n", "n", "state", "node (16 MiB rb)", "node (1 MiB rb)",
+  printf("%6s | %12s | %16s %16s | %s\n", "n", "state", "node (8 MiB rb)", "node (1 MiB rb)",
          "node <= 16 MiB at default");
   for (size_t i = 0; i < count; i++) {
     uint32_t n = ns[i];

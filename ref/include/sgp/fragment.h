@@ -84,7 +84,7 @@ enum {
   SGP_REASM_PEER_MSGS = 4,        /* messages in reassembly per peer */
   SGP_REASM_PEER_BYTES = 524352,  /* 2 * MAX_MESSAGE reserved per peer */
   SGP_REASM_GLOBAL_MIN = 1048576, /* reasm_global_bytes range (§1.4) */
-  SGP_REASM_GLOBAL_DEFAULT = 16777216,
+  SGP_REASM_GLOBAL_DEFAULT = 8388608,
   SGP_REASM_GLOBAL_MAX = 1073741824,
   SGP_REASM_TIMEOUT_MS = 5000,
   SGP_REASM_SESSIONS_PER_PEER = 3, /* receiving: pending, current, previous */

@@ -17,7 +17,7 @@
  *    gossip packet structs of about 750 KiB each, the message buffers);
  *    struct sgp_node itself is small (about 3 KiB).  Resident memory is
  *    dominated by the reassembler, which clears its whole block
- *    (reasm_global_bytes, 16 MiB by default) at init.  The roster and the key given in the
+ *    (reasm_global_bytes, 8 MiB by default) at init.  The roster and the key given in the
  *    config are copied where needed: neither must outlive sgp_node_init
  *    except cfg->roster, whose key arrays are borrowed and must outlive
  *    the node.  sgp_node_destroy wipes every secret.
@@ -203,7 +203,7 @@ struct sgp_node_config {
   size_t budget;                    /* 0 = SGP_DEFAULT_BUDGET, else 1024..262144 */
   uint8_t jigsaw;                   /* flags value: 0 off, 1 aont, 3 aont+parity */
   enum sgp_carrier_kind carrier;    /* sending carrier (SGP-CARRIER-2) */
-  size_t reasm_global_bytes;        /* 0 = default (16 MiB), else 1 MiB..1 GiB */
+  size_t reasm_global_bytes;        /* 0 = default (8 MiB), else 1 MiB..1 GiB */
   sgp_session_rng rng;              /* required: CSPRNG (randombytes_buf) */
   void *rng_ctx;
   /* required: one carrier frame to roster node `peer` (its roster address),
