@@ -10,7 +10,8 @@
 #   <build>/corpus/<t> (generated seeds), fuzz/regressions/<t>, build/fuzz/fuzz-work/<t> (the
 #   work corpora of ctest/run.sh), build/fuzz/corpus/<t>, and every directory of
 #   $SGP_COV_CORPORA (colon-separated patterns, %t = target name), e.g.
-#   SGP_COV_CORPORA=/tmp/long-run/%t fuzz/coverage.sh
+#   SGP_COV_CORPORA=/tmp/long-run/%t fuzz/coverage.sh   (copied to <build>/snap first, so a
+#   campaign may keep writing to them)
 # Output: <build>/report/index.html, <build>/report.txt; <build> = $SGP_COV_BUILD or
 #   build/fuzz-cov.  Environment: SGP_SRC (source tree, default this repository), JOBS.
 set -euo pipefail
@@ -32,7 +33,7 @@ if [ $# -gt 0 ]; then targets=("$@"); else read -r -a targets <"$b/fuzz/targets.
 cmake --build "$b" -j"$jobs" --target "${targets[@]}" fuzz_corpus >"$b.build.log" 2>&1 ||
   { tail -n 40 "$b.build.log" >&2; exit 1; }
 
-rm -rf "$b/prof" "$b/merged"
+rm -rf "$b/prof" "$b/merged" "$b/snap"
 mkdir -p "$b/prof"
 objects=()
 for t in "${targets[@]}"; do
@@ -42,9 +43,16 @@ for t in "${targets[@]}"; do
     [ -d "$d" ] && dirs+=("$d")
   done
   IFS=: read -r -a extra <<<"${SGP_COV_CORPORA:-}"
+  k=0
   for p in "${extra[@]}"; do
     d=${p//%t/$t}
-    [ -n "$d" ] && [ -d "$d" ] && dirs+=("$d")
+    [ -n "$d" ] && [ -d "$d" ] || continue
+    # A running campaign changes its corpus under us (libFuzzer's merge gives up on a file that
+    # vanished and retries without end): merge a snapshot instead.
+    k=$((k + 1))
+    mkdir -p "$b/snap/$t/$k"
+    find "$d" -maxdepth 1 -type f -exec cp -t "$b/snap/$t/$k" {} + 2>/dev/null || true
+    dirs+=("$b/snap/$t/$k")
   done
   mkdir -p "$b/merged/$t"
   # -merge=1 runs every input (in child processes, each writing its own profile).
@@ -60,8 +68,11 @@ done
 first=${objects[1]}
 "$llvmcov" report "$first" "${objects[@]:2}" -instr-profile="$b/merged.profdata" \
   "$src/ref/src" >"$b/report.txt"
+# Code outside ref/ that a target fuzzes (sgpctl's reply checks): its own lines, not in the total.
+"$llvmcov" report "$first" "${objects[@]:2}" -instr-profile="$b/merged.profdata" \
+  "$src/tools/sgpctl" >"$b/report-tools.txt" 2>/dev/null || : >"$b/report-tools.txt"
 "$llvmcov" show "$first" "${objects[@]:2}" -instr-profile="$b/merged.profdata" \
-  -format=html -output-dir="$b/report" "$src/ref/src" >/dev/null
+  -format=html -output-dir="$b/report" "$src/ref/src" "$src/tools/sgpctl" >/dev/null
 
 echo
 printf '%-16s %8s %8s %7s\n' module lines missed cover
@@ -71,5 +82,15 @@ awk '/\.c / && $1 !~ /^-/ {
   printf "%-16s %8s %8s %7s\n", f, $8, $9, $10; tl += $8; tm += $9 }
   END { if (tl) printf "%-16s %8d %8d %6.2f%%\n", "ref/ (all)", tl, tm, 100 * (tl - tm) / tl }' \
   "$b/report.txt"
+awk '/\.c / && $1 !~ /^-/ { n = split($1, p, "/");
+  printf "%-16s %8s %8s %7s  (tools/sgpctl, not in the total)\n", p[n], $8, $9, $10 }' \
+  "$b/report-tools.txt"
+# "All of ref/" includes modules no target links; name them rather than hide them.
+unlinked=()
+reported=$(awk '/\.c / { n = split($1, p, "/"); print p[n] }' "$b/report.txt")
+for f in "$src"/ref/src/*.c; do
+  grep -qx "$(basename "$f")" <<<"$reported" || unlinked+=("$(basename "$f")")
+done
+[ ${#unlinked[@]} -eq 0 ] || echo "linked by no target (not in the total): ${unlinked[*]}"
 echo
 echo "HTML report: $b/report/index.html"

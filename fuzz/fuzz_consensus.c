@@ -46,7 +46,12 @@
  *     call a running node SILENT, and call every paused node SILENT (or
  *     COMPROMISED) unless max_silent lower-id paused nodes fill the rows
  *     (SGP-CONS-8, SGP-TICK-3);
- *   - every held report verifies under its origin's key (SGP-CONS-7).
+ *   - every held report verifies under its origin's key (SGP-CONS-7);
+ *   - every verdict has its own name (sgp_verdict_name), and an out-of-range value reads
+ *     "UNKNOWN";
+ *   - (once, at start) the error table of result.h: every number 0..255 either has a name
+ *     that sgp_err_from_name maps back to it and a text, or is SGP_ERR_UNKNOWN / "unknown
+ *     error"; names are unique; an unknown name is not found.
  */
 #include <string.h>
 
@@ -75,10 +80,35 @@ static void node_init(uint32_t i, uint32_t g) {
   FZ_CHECK(e == SGP_OK, "init node %u gen %u: %s", i, g, sgp_err_name(e));
 }
 
+/* The error-name table: every code a target sees must have a name (fz_check_named relies on
+ * it), and the names must map back (conformance vectors name their expected errors). */
+static void check_error_table(void) {
+  int named = 0;
+  for (int v = 0; v < 256; v++) {
+    sgp_err e = (sgp_err)v;
+    const char *name = sgp_err_name(e), *text = sgp_err_str(e);
+    int found = -1;
+    FZ_CHECK(name != NULL && text != NULL, "code %d: NULL name or text", v);
+    if (strcmp(name, "SGP_ERR_UNKNOWN") == 0) {
+      FZ_CHECK(strcmp(text, "unknown error") == 0, "unnamed code %d has text \"%s\"", v, text);
+      continue;
+    }
+    named++;
+    FZ_CHECK(sgp_err_from_name(name, &found) == e && found == 1, "%s does not map back to %d", name,
+             v);
+    FZ_CHECK(strcmp(text, "unknown error") != 0 && text[0] != '\0', "%s has no text", name);
+  }
+  int found = -1;
+  FZ_CHECK(sgp_err_from_name("SGP_ERR_NO_SUCH_CODE", &found) == SGP_ERR_INVALID_ARG && found == 0,
+           "an unknown name was found");
+  FZ_CHECK(named > 40, "only %d named codes", named);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argc;
   (void)argv;
   fz_init();
+  check_error_table();
   sgp_params_default(&P, N);
   P.max_silent = MAX_SILENT;
   P.t_cleanup = T_CLEANUP;
@@ -243,6 +273,10 @@ static void consensus_all(sgp_verdict v[N][N]) {
     sgp_state_hash(&node[i], h1);
     FZ_CHECK(memcmp(h0, h1, 32) == 0, "consensus changed node %u's state", i);
     ref_verdicts(&node[i], want);
+    static const char *const names[] = {"UNKNOWN", "CLEAN", "SUSPECT", "COMPROMISED", "SILENT"};
+    for (uint32_t j = 0; j < N; j++)
+      FZ_CHECK((unsigned)v[i][j] < 5 && strcmp(sgp_verdict_name(v[i][j]), names[v[i][j]]) == 0,
+               "verdict %d is named %s", (int)v[i][j], sgp_verdict_name(v[i][j]));
     for (uint32_t j = 0; j < N; j++)
       FZ_CHECK(v[i][j] == want[j], "node %u: verdict of %u is %s, the rules give %s", i, j,
                sgp_verdict_name(v[i][j]), sgp_verdict_name(want[j]));
@@ -355,6 +389,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         break;
     }
   }
+  FZ_CHECK(strcmp(sgp_verdict_name((sgp_verdict)(5 + (size & 0xff))), "UNKNOWN") == 0,
+           "an out-of-range verdict has a name");
   for (uint32_t i = 0; i < N; i++)
     for (uint32_t o = 0; o < N; o++) {
       sgp_report_msg m;

@@ -8,7 +8,8 @@
  * having a real session SEAL fuzz-chosen plaintext, and attacks the receive path by choosing,
  * mutating, replaying and reordering the datagrams the layers sent, or by sending raw bytes.
  *
- * Input: byte 0 picks a starting world (set up once, restored by memcpy per input):
+ * Input: byte 0 = 0xff selects the Noise mode below; any other byte 0 picks a starting world
+ * (set up once, restored by memcpy per input):
  *   0 fresh: no sessions;  1 established: 0<->1 confirmed, 2->1 pending, one data message sent;
  *   2 loaded: established, and node 1's load bucket drained by 101 replays of an initiation
  *     (so the next initiation without a valid mac2 gets a cookie reply, SGP-XPORT-44/45).
@@ -26,7 +27,33 @@
  * Every datagram a layer writes goes to a 16-slot pool (round robin) with its sender, receiver
  * and, for data messages, the sealed plaintext.
  *
+ * Noise mode (byte 0 = 0xff): the generic HandshakeState of noise.c, which the session layer
+ * uses only as KK without psk, between test keys 0 (initiator) and 1 (responder):
+ *   u8 sel (pattern KK/IK/XX = sel % 3; bits 2-3 psk none/psk0/psk2/both (invalid); bit 4
+ *   fixed ephemerals from the input, else the RNG), u8 misconfiguration (% 16; 1..7 break one
+ *   rule of sgp_noise_init), u8 prologue length (% 64) and bytes, 32 psk bytes, 2 x 32 ephemeral
+ *   bytes (if fixed), u8 name-buffer capacity (% 48), a protocol name (u8 length % 48, bytes),
+ *   u16 HKDF output length; then up to 12 operations, op = byte % 4:
+ *     0 WRITE  the side whose turn it is writes (u16 payload length % 300, payload; bit 2: a
+ *              too-small buffer); the message goes to the other side, mutated by op >> 3 % 4
+ *              (none, flip a bit, truncate, append a byte)
+ *     1 TURN   out-of-turn calls: the reader writes, the writer reads, split and the
+ *              handshake hash before the end
+ *     2 RAW    u16 sel, sel % 200 bytes, read by the side whose turn it is to read (sel
+ *              bit 15: into a payload buffer of (length % 32) bytes)
+ *     3 STATIC sgp_noise_remote_static on both sides
+ *   then, if both sides finished, split, and transport messages both ways (u16 length % 200,
+ *   payload; a tampered copy; the counter edge 2^64-1; a short ciphertext).
+ *
  * Invariants (each a finding if it breaks):
+ *   - Noise mode: every return is a named code; a configuration that breaks a rule of
+ *     noise.h is SGP_ERR_INVALID_ARG and leaves the handshake NONE; protocol names round-trip
+ *     and a parsed name is exactly one we build; a rejected message, a failed write and every
+ *     out-of-turn call (SGP_ERR_STATE) change no state; an unmodified message is read back
+ *     with its payload; a learned remote static key is the peer's real key; when both sides
+ *     finish they have the same handshake hash and their transport keys interoperate (each
+ *     way, in order); a tampered transport message is SGP_ERR_CRYPTO and leaves the counter;
+ *     HKDF-Expand refuses exactly the lengths over SGP_HKDF_MAX_OKM;
  *   - every return is a named code; a rejected datagram changes no state of the receiving layer
  *     (layer struct, peer array, index table compared byte for byte) except the §7.12 drop
  *     counters and, for initiations, the token buckets (session.h contract); exactly one drop
@@ -45,7 +72,9 @@
 
 #include "fuzz_common.h"
 #include "sgp/fragment.h"
+#include "sgp/hkdf.h"
 #include "sgp/jigsaw.h"
+#include "sgp/noise.h"
 #include "sgp/session.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -454,8 +483,326 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   return 0;
 }
 
+/* ---- Noise mode ------------------------------------------------------------ */
+
+enum { NOISE_OPS = 12, NOISE_PAYLOAD = 300, NOISE_RAW = 200 };
+static struct sgp_noise_handshake nhs[2], nsnap;
+static int diverged; /* a modified or raw message was accepted (unauthenticated part) */
+static uint8_t nmsg[NOISE_PAYLOAD + 4 * SGP_NOISE_DHLEN + 4 * SGP_NOISE_TAGLEN],
+    npt[NOISE_PAYLOAD + 64], nct[NOISE_RAW + 64];
+
+static void nsave(int k) {
+  memcpy(&nsnap, &nhs[k], sizeof nsnap);
+}
+static void nsame(int k, sgp_err e, const char *what) {
+  FZ_CHECK(memcmp(&nsnap, &nhs[k], sizeof nsnap) == 0, "%s failed (%s) but changed side %d", what,
+           sgp_err_name(e), k);
+}
+
+/* Side k's turn to write: 1; to read: 0; -1 if neither. */
+static int writer(void) {
+  for (int k = 0; k < 2; k++)
+    if (sgp_noise_next(&nhs[k]) == SGP_NOISE_WRITE && sgp_noise_next(&nhs[1 - k]) == SGP_NOISE_READ)
+      return k;
+  return -1;
+}
+
+static void noise_names(struct fz_in *in, enum sgp_noise_pattern pat, unsigned psk) {
+  char name[SGP_NOISE_MAX_NAME], text[SGP_NOISE_MAX_NAME];
+  size_t cap = fz_u8(in) % SGP_NOISE_MAX_NAME;
+  int valid = psk != (SGP_NOISE_PSK0 | SGP_NOISE_PSK2);
+  sgp_err e = sgp_noise_protocol_name(pat, psk, name, sizeof name);
+  FZ_CHECK((e == SGP_OK) == valid, "protocol_name(%d, %u): %s", (int)pat, psk, sgp_err_name(e));
+  if (e == SGP_OK) {
+    enum sgp_noise_pattern p2;
+    unsigned m2;
+    FZ_CHECK(sgp_noise_parse_protocol_name(name, &p2, &m2) == SGP_OK && p2 == pat && m2 == psk,
+             "%s does not parse back", name);
+    char small[SGP_NOISE_MAX_NAME];
+    e = sgp_noise_protocol_name(pat, psk, small, cap);
+    FZ_CHECK(e == (strlen(name) < cap ? SGP_OK : SGP_ERR_NO_SPACE), "name in %zu bytes: %s", cap,
+             sgp_err_name(e));
+  }
+  size_t got = 0;
+  const uint8_t *b = fz_take(in, fz_u8(in) % SGP_NOISE_MAX_NAME, &got);
+  memcpy(text, b, got);
+  text[got] = '\0';
+  enum sgp_noise_pattern p3;
+  unsigned m3;
+  e = sgp_noise_parse_protocol_name(text, &p3, &m3);
+  fz_check_named(e, "sgp_noise_parse_protocol_name");
+  if (e == SGP_OK)
+    FZ_CHECK(
+        sgp_noise_protocol_name(p3, m3, name, sizeof name) == SGP_OK && strcmp(name, text) == 0,
+        "parsed \"%s\", which we do not build", text);
+  else
+    FZ_CHECK(e == SGP_ERR_INVALID_ARG, "parse: %s", sgp_err_name(e));
+}
+
+static void noise_write(struct fz_in *in, uint8_t op) {
+  int k = writer();
+  size_t got = 0, len = 0, plen = 0;
+  const uint8_t *pl = fz_take(in, fz_u16(in) % NOISE_PAYLOAD, &got);
+  if (k < 0) return;
+  size_t cap = (op & 4) ? got % 40 : sizeof nmsg;
+  nsave(k);
+  sgp_err e = sgp_noise_write_message(&nhs[k], pl, got, nmsg, cap, &len);
+  fz_check_named(e, "sgp_noise_write_message");
+  if (e != SGP_OK) {
+    FZ_CHECK(e == SGP_ERR_NO_SPACE && cap < sizeof nmsg, "write: %s", sgp_err_name(e));
+    nsame(k, e, "write");
+    return;
+  }
+  int mut = (op >> 3) & 3;
+  uint16_t pos = fz_u16(in);
+  switch (mut) {
+    case 1:
+      nmsg[pos % len] ^= (uint8_t)(1u << (pos >> 13));
+      break;
+    case 2:
+      len = pos % len;
+      break;
+    case 3:
+      nmsg[len++] = (uint8_t)pos;
+      break;
+    default:
+      break;
+  }
+  nsave(1 - k);
+  e = sgp_noise_read_message(&nhs[1 - k], nmsg, len, npt, sizeof npt, &plen);
+  fz_check_named(e, "sgp_noise_read_message");
+  if (e != SGP_OK) {
+    FZ_CHECK(mut != 0 || diverged, "an unmodified handshake message was rejected: %s",
+             sgp_err_name(e));
+    nsame(1 - k, e, "read");
+    return;
+  }
+  if (mut != 0) diverged = 1;
+  if (mut == 0)
+    FZ_CHECK(plen == got && memcmp(npt, pl, got) == 0, "payload differs after the handshake read");
+}
+
+static void noise_turn(void) {
+  int k = writer();
+  if (k < 0) return;
+  size_t len = 0;
+  nsave(1 - k);
+  sgp_err e = sgp_noise_write_message(&nhs[1 - k], NULL, 0, nmsg, sizeof nmsg, &len);
+  FZ_CHECK(e == SGP_ERR_STATE, "write out of turn: %s", sgp_err_name(e));
+  nsame(1 - k, e, "write out of turn");
+  nsave(k);
+  e = sgp_noise_read_message(&nhs[k], nmsg, 48, npt, sizeof npt, &len);
+  FZ_CHECK(e == SGP_ERR_STATE, "read out of turn: %s", sgp_err_name(e));
+  nsame(k, e, "read out of turn");
+  struct sgp_noise_cipher a, b;
+  uint8_t h[SGP_NOISE_HASHLEN];
+  e = sgp_noise_split(&nhs[k], &a, &b);
+  FZ_CHECK(e == SGP_ERR_STATE, "split before the end: %s", sgp_err_name(e));
+  e = sgp_noise_handshake_hash(&nhs[k], h);
+  FZ_CHECK(e == SGP_ERR_STATE, "hash before the end: %s", sgp_err_name(e));
+  nsame(k, e, "split / hash before the end");
+}
+
+static void noise_raw(struct fz_in *in) {
+  size_t got = 0, plen = 0;
+  uint16_t sel = fz_u16(in);
+  const uint8_t *b = fz_take(in, sel % NOISE_RAW, &got);
+  size_t cap = (sel & 0x8000u) ? got % 32 : sizeof npt; /* a payload buffer too small */
+  int k = writer();
+  if (k < 0) return;
+  nsave(1 - k);
+  sgp_err e = sgp_noise_read_message(&nhs[1 - k], b, got, npt, cap, &plen);
+  fz_check_named(e, "sgp_noise_read_message(raw)");
+  if (e != SGP_OK) nsame(1 - k, e, "raw read");
+  if (e == SGP_OK) diverged = 1;
+}
+
+static void noise_static(void) {
+  for (int k = 0; k < 2; k++) {
+    uint8_t rs[SGP_NOISE_DHLEN];
+    sgp_err e = sgp_noise_remote_static(&nhs[k], rs);
+    FZ_CHECK(e == SGP_OK || e == SGP_ERR_STATE, "remote_static: %s", sgp_err_name(e));
+    if (e == SGP_OK)
+      FZ_CHECK(memcmp(rs, dh_pk[1 - k], sizeof rs) == 0, "side %d learned a wrong static key", k);
+  }
+}
+
+/* One transport message from -> to: delivered, then a tampered copy. */
+static void noise_transport(struct fz_in *in, struct sgp_noise_cipher *from,
+                            struct sgp_noise_cipher *to) {
+  size_t got = 0, clen = 0, plen = 0;
+  const uint8_t *pt = fz_take(in, fz_u16(in) % NOISE_RAW, &got);
+  uint8_t ad = fz_u8(in);
+  sgp_err e = sgp_noise_encrypt(from, &ad, 1, pt, got, nct, sizeof nct, &clen);
+  FZ_CHECK(e == SGP_OK && clen == got + SGP_NOISE_TAGLEN, "encrypt: %s", sgp_err_name(e));
+  uint64_t n = to->n;
+  e = sgp_noise_decrypt(to, &ad, 1, nct, clen, npt, sizeof npt, &plen);
+  FZ_CHECK(e == SGP_OK && plen == got && memcmp(npt, pt, got) == 0 && to->n == n + 1,
+           "the peer cannot decrypt: %s", sgp_err_name(e));
+  uint16_t pos = fz_u16(in);
+  nct[pos % clen] ^= (uint8_t)(1u << (pos >> 13));
+  struct sgp_noise_cipher prev = *from;
+  prev.n--; /* the tampered copy under the nonce it was sealed with */
+  e = sgp_noise_decrypt_at(&prev, prev.n, &ad, 1, nct, clen, npt, sizeof npt, &plen);
+  FZ_CHECK(e == SGP_ERR_CRYPTO, "a tampered transport message: %s", sgp_err_name(e));
+  n = to->n;
+  e = sgp_noise_decrypt(to, &ad, 1, nct, clen, npt, sizeof npt, &plen);
+  FZ_CHECK(e == SGP_ERR_CRYPTO && to->n == n, "tampered / stale message: %s, counter moved",
+           sgp_err_name(e));
+  e = sgp_noise_decrypt(to, &ad, 1, nct, pos % SGP_NOISE_TAGLEN, npt, sizeof npt, &plen);
+  FZ_CHECK(e == SGP_ERR_TRUNCATED, "short ciphertext: %s", sgp_err_name(e));
+  e = sgp_noise_encrypt_at(from, UINT64_MAX, NULL, 0, pt, got, nct, sizeof nct, &clen);
+  FZ_CHECK(e == SGP_ERR_EXHAUSTED, "nonce 2^64-1: %s", sgp_err_name(e));
+  e = sgp_noise_decrypt_at(to, UINT64_MAX, NULL, 0, nct, SGP_NOISE_TAGLEN, npt, sizeof npt, &plen);
+  FZ_CHECK(e == SGP_ERR_EXHAUSTED, "nonce 2^64-1: %s", sgp_err_name(e));
+}
+
+static void noise_mode(struct fz_in *in) {
+  static const unsigned mods[4] = {0, SGP_NOISE_PSK0, SGP_NOISE_PSK2,
+                                   SGP_NOISE_PSK0 | SGP_NOISE_PSK2};
+  uint8_t sel = fz_u8(in), bad = fz_u8(in) % 16;
+  enum sgp_noise_pattern pat = (enum sgp_noise_pattern)(1 + sel % 3);
+  unsigned psk_mod = mods[(sel >> 2) & 3];
+  int fixed_e = (sel >> 4) & 1;
+  size_t got = 0, plen = fz_u8(in) % 64;
+  uint8_t prologue[64] = {0}, psk[32] = {0}, e_fixed[2][32] = {{0}};
+  memcpy(prologue, fz_take(in, plen, &got), got);
+  plen = got;
+  memcpy(psk, fz_take(in, sizeof psk, &got), got);
+  if (fixed_e)
+    for (int k = 0; k < 2; k++) memcpy(e_fixed[k], fz_take(in, 32, &got), got);
+  noise_names(in, pat, psk_mod);
+  size_t okm_len = fz_u16(in) % (SGP_HKDF_MAX_OKM + 64);
+  {
+    static uint8_t okm[SGP_HKDF_MAX_OKM + 64];
+    sgp_err e = sgp_hkdf_expand(okm, okm_len, psk, prologue, plen);
+    FZ_CHECK(e == (okm_len <= SGP_HKDF_MAX_OKM ? SGP_OK : SGP_ERR_INVALID_ARG), "expand %zu: %s",
+             okm_len, sgp_err_name(e));
+  }
+
+  uint64_t ctr[2] = {0x4e01, 0x4e02};
+  diverged = 0;
+  int broken = psk_mod == (SGP_NOISE_PSK0 | SGP_NOISE_PSK2);
+  for (int k = 0; k < 2; k++) {
+    struct sgp_noise_config c;
+    memset(&c, 0, sizeof c);
+    int init = k == 0;
+    c.pattern = pat;
+    c.psk_modifiers = psk_mod;
+    c.role = init ? SGP_NOISE_INITIATOR : SGP_NOISE_RESPONDER;
+    c.prologue = plen ? prologue : NULL;
+    c.prologue_len = plen;
+    c.s = dh_sk[k];
+    int rs_known = pat == SGP_NOISE_KK || (pat == SGP_NOISE_IK && init);
+    c.rs = rs_known ? dh_pk[1 - k] : NULL;
+    c.psk = psk_mod ? psk : NULL;
+    if (fixed_e) {
+      c.e = e_fixed[k];
+    } else {
+      c.rng = fz_rng_fill;
+      c.rng_ctx = &ctr[k];
+    }
+    if (k == (bad >> 3)) { /* one broken rule, on one side */
+      switch (bad & 7) {
+        case 1:
+          c.role = (enum sgp_noise_role)0;
+          break;
+        case 2:
+          c.rs = rs_known ? NULL : dh_pk[1 - k];
+          break;
+        case 3:
+          c.psk = psk_mod ? NULL : psk;
+          break;
+        case 4:
+          c.rng = fz_rng_fill;
+          c.rng_ctx = &ctr[k];
+          c.e = e_fixed[k];
+          break;
+        case 5:
+          c.prologue = NULL;
+          c.prologue_len = plen + 1;
+          break;
+        case 6:
+          c.s = NULL;
+          break;
+        case 7:
+          c.pattern = (enum sgp_noise_pattern)(4 + sel % 3);
+          break;
+        default:
+          break;
+      }
+    }
+    int side_broken = broken || (k == (bad >> 3) && (bad & 7) != 0);
+    memset(&nhs[k], 0x5a, sizeof nhs[k]);
+    sgp_err e = sgp_noise_init(&nhs[k], &c);
+    fz_check_named(e, "sgp_noise_init");
+    if (side_broken) {
+      FZ_CHECK(e == SGP_ERR_INVALID_ARG && sgp_noise_next(&nhs[k]) == SGP_NOISE_NONE,
+               "a broken configuration (%u) gave %s", bad & 7, sgp_err_name(e));
+      return;
+    }
+    FZ_CHECK(e == SGP_OK, "init: %s", sgp_err_name(e));
+  }
+
+  for (int op = 0; op < NOISE_OPS && in->n > 0; op++) {
+    uint8_t o = fz_u8(in);
+    switch (o & 3u) {
+      case 0:
+        noise_write(in, o);
+        break;
+      case 1:
+        noise_turn();
+        break;
+      case 2:
+        noise_raw(in);
+        break;
+      default:
+        noise_static();
+        break;
+    }
+  }
+  if (trace)
+    fprintf(stderr, "noise: pattern %d psk %u next %d %d diverged %d\n", (int)pat, psk_mod,
+            (int)sgp_noise_next(&nhs[0]), (int)sgp_noise_next(&nhs[1]), diverged);
+  if (sgp_noise_next(&nhs[0]) != SGP_NOISE_SPLIT || sgp_noise_next(&nhs[1]) != SGP_NOISE_SPLIT)
+    return;
+  uint8_t h0[SGP_NOISE_HASHLEN], h1[SGP_NOISE_HASHLEN];
+  FZ_CHECK(sgp_noise_handshake_hash(&nhs[0], h0) == SGP_OK &&
+               sgp_noise_handshake_hash(&nhs[1], h1) == SGP_OK && memcmp(h0, h1, sizeof h0) == 0,
+           "both sides finished with different handshake hashes");
+  noise_static();
+  struct sgp_noise_cipher send[2], recv[2];
+  for (int k = 0; k < 2; k++) {
+    FZ_CHECK(sgp_noise_split(&nhs[k], &send[k], &recv[k]) == SGP_OK, "split");
+    FZ_CHECK(sgp_noise_next(&nhs[k]) == SGP_NOISE_NONE &&
+                 sgp_noise_split(&nhs[k], &send[k], &recv[k]) == SGP_ERR_STATE &&
+                 sgp_noise_handshake_hash(&nhs[k], h0) == SGP_OK && memcmp(h0, h1, sizeof h0) == 0,
+             "after split: next, split again or the hash");
+  }
+  for (int r = 0; r < 3 && in->n > 0; r++) {
+    int k = fz_u8(in) & 1;
+    noise_transport(in, &send[k], &recv[1 - k]);
+  }
+  struct sgp_noise_cipher none;
+  memset(&none, 0, sizeof none);
+  size_t len = 0;
+  FZ_CHECK(sgp_noise_encrypt(&none, NULL, 0, NULL, 0, nct, sizeof nct, &len) == SGP_ERR_STATE,
+           "a cipher without a key encrypts");
+  for (int k = 0; k < 2; k++) {
+    sgp_noise_cipher_destroy(&send[k]);
+    sgp_noise_cipher_destroy(&recv[k]);
+    sgp_noise_handshake_destroy(&nhs[k]);
+    FZ_CHECK(sgp_noise_next(&nhs[k]) == SGP_NOISE_NONE, "destroyed handshake is not NONE");
+  }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   struct fz_in in = {data, size};
+  if (size > 0 && data[0] == 0xff) {
+    fz_u8(&in);
+    noise_mode(&in);
+    return 0;
+  }
   memcpy(&w, &worlds[fz_u8(&in) % WORLDS], sizeof w);
   for (int op = 0; op < MAX_OPS && in.n > 0; op++) {
     switch (fz_u8(&in) % 8) {

@@ -723,6 +723,286 @@ static void procnet_corpus(void) {
   emit("fuzz_procnet", "tcp6.bin", (const uint8_t[]){2}, 1, buf, (size_t)n);
 }
 
+/* fuzz_session's Noise mode (byte 0 = 0xff, layout in fuzz_session.c): complete KK, IK and XX
+ * handshakes, with and without psk, then transport messages both ways. */
+static void session_noise_corpus(void) {
+  static const char *const names[3] = {"KK", "IK", "XX"};
+  static const unsigned psks[3] = {0, 1, 2}; /* sel bits 2-3: none, psk0, psk2 */
+  for (unsigned pat = 0; pat < 3; pat++) {
+    for (unsigned m = 0; m < 3; m++) {
+      static struct script s;
+      char name[64], proto[48];
+      s.n = 0;
+      sc_u8(&s, 0xff);
+      sc_u8(&s, pat | psks[m] << 2); /* RNG ephemerals */
+      sc_u8(&s, 0);                  /* no broken rule */
+      sc_u8(&s, 5);
+      sc_bytes(&s, (const uint8_t *)"SGP/1", 5);
+      for (int i = 0; i < 32; i++) sc_u8(&s, (unsigned)i * 7u);
+      sc_u8(&s, 47);
+      snprintf(proto, sizeof proto, "Noise_%s%s_25519_ChaChaPoly_SHA256", names[pat],
+               m == 0   ? ""
+               : m == 1 ? "psk0"
+                        : "psk2");
+      sc_u8(&s, (unsigned)strlen(proto));
+      sc_bytes(&s, (const uint8_t *)proto, strlen(proto));
+      sc_u16(&s, 64); /* HKDF output length */
+      for (unsigned k = 0; k < (pat == 2 ? 3u : 2u); k++) {
+        sc_u8(&s, 0); /* WRITE, unmodified */
+        sc_u16(&s, 5);
+        sc_bytes(&s, (const uint8_t *)"hello", 5);
+        sc_u16(&s, 0);
+        sc_u8(&s, 3); /* STATIC */
+      }
+      for (unsigned k = 0; k < 3; k++) { /* transport: side, length, payload, ad, tamper */
+        sc_u8(&s, k & 1);
+        sc_u16(&s, 4);
+        sc_bytes(&s, (const uint8_t *)"ping", 4);
+        sc_u8(&s, 0x42);
+        sc_u16(&s, 3);
+      }
+      snprintf(name, sizeof name, "noise-%s-%u.bin", names[pat], m);
+      sc_emit("fuzz_session", name, &s);
+    }
+  }
+}
+
+/* fuzz_agentsrc (input layout in fuzz_agentsrc.c): specs with their logs, the file reader on
+ * the same logs, and the live sampler on kernel-format /proc/net tables over three samples. */
+static void agentsrc_spec(const char *name, uint32_t speed, const char *spec, const char *log,
+                          size_t log_len) {
+  static struct script s;
+  s.n = 0;
+  sc_u8(&s, 0);                   /* mode SPEC */
+  sc_u8(&s, 0);                   /* sel: config NULL, speed 1 + u32 % max */
+  sc_u16(&s, (speed - 1u) >> 16); /* u32 speed */
+  sc_u16(&s, (speed - 1u) & 0xffffu);
+  for (int i = 0; i < SGP_SUBSCORES; i++) sc_u16(&s, 1000); /* weights (unused) */
+  for (int i = 0; i < 8; i++) sc_u16(&s, 30000u);           /* poll steps, ms */
+  sc_bytes(&s, (const uint8_t *)spec, strlen(spec));
+  sc_u8(&s, '\n');
+  sc_bytes(&s, (const uint8_t *)log, log_len);
+  sc_emit("fuzz_agentsrc", name, &s);
+}
+
+static void agentsrc_table(struct script *s, const char *text) {
+  if (text == NULL) {
+    sc_u16(s, 0x8000u); /* absent */
+    return;
+  }
+  sc_u16(s, strlen(text));
+  sc_bytes(s, (const uint8_t *)text, strlen(text));
+}
+
+static void agentsrc_corpus(const char *data_dir) {
+  static const char argus[] =
+      "StartTime,Dur,Proto,SrcAddr,Sport,Dir,DstAddr,Dport,State,sTos,dTos,TotPkts,TotBytes,"
+      "SrcBytes,Label\n"
+      "2011/08/10 09:46:53.047277,3.124202,tcp,147.32.84.165,1027,   ->,74.125.232.195,80,"
+      "FSPA_FSPA,0,0,9,1245,568,flow=From-Botnet-V42-TCP-Established-HTTP\n"
+      "2011/08/10 09:47:56.000001,0.5,icmp,147.32.84.165,0x0008,  <->,8.8.4.4,0x0000,ECO,0,0,2,"
+      "196,98,flow=Normal-V42-ICMP\n"
+      "2011/08/10 09:49:00.100000,0,udp,147.32.84.9,53000,  <->,147.32.84.165,53,CON,0,0,2,200,"
+      "100,flow=Background-UDP\n"
+      "2011/08/10 09:50:01.1,1.0,tcp,147.32.84.165,1030,   ->,74.125.232.197,6667,S_,0,0,1,62,62,"
+      "flow=From-Botnet-V42-TCP-Attempt\n";
+  agentsrc_spec("fixed.bin", 1000, "fixed:2503", "", 0);
+  agentsrc_spec("fixed-range.bin", 1000, "fixed:5001", "", 0);
+  agentsrc_spec("binetflow.bin", 1000000, "binetflow::147.32.84.165", argus, sizeof argus - 1);
+  agentsrc_spec("binetflow-v6.bin", 1000, "binetflow::[2001:db8::1]", argus, sizeof argus - 1);
+  { /* a beacon: the same C2 destination every 60 s (pattern, port and ratio sub-scores) */
+    static char beacon[4096];
+    int n = snprintf(beacon, sizeof beacon, "%s",
+                     "StartTime,Dur,Proto,SrcAddr,Sport,Dir,DstAddr,"
+                     "Dport,State,sTos,dTos,TotPkts,TotBytes,"
+                     "SrcBytes,Label\n");
+    for (int i = 0; i < 8; i++)
+      n += snprintf(beacon + n, sizeof beacon - (size_t)n,
+                    "2011/08/10 10:%02d:%02d.000000,1.5,tcp,147.32.84.165,%d,   ->,"
+                    "91.212.135.158,1177,FSPA_FSPA,0,0,9,%d,%d,flow=From-Botnet-V42-TCP-CC\n",
+                    i, 3 * i, 1040 + i, 9000 + 10 * i, 8000 + 10 * i);
+    agentsrc_spec("binetflow-beacon.bin", 10000, "binetflow::147.32.84.165", beacon, (size_t)n);
+  }
+  emit("fuzz_agentsrc", "reader-binetflow.bin", (const uint8_t[]){1, 1}, 2, argus,
+       sizeof argus - 1);
+  { /* a line longer than the reader's whole buffer (2 x SGP_FLOWLOG_LINE_MAX + 2), between
+     * good lines, and an overlong last line without '\n' */
+    static char big[48000];
+    size_t h = strlen(argus), k = 0;
+    memcpy(big, argus, h);
+    k = h;
+    memset(big + k, 'x', 20000);
+    k += 20000;
+    big[k++] = '\n';
+    memcpy(big + k, argus + h - 100, 100); /* the tail of the last good line */
+    k += 100;
+    memset(big + k, 'y', 9000);
+    k += 9000;
+    emit("fuzz_agentsrc", "reader-overlong.bin", (const uint8_t[]){1, 1}, 2, big, k);
+  }
+  static const char *const logs[] = {"njrat-ctu-230-1.conn.log.labeled",
+                                     "benign-ctu-normal-40-day1.conn.log.labeled"};
+  static char buf[16384];
+  for (size_t i = 0; i < sizeof logs / sizeof logs[0]; i++) {
+    char path[4096], name[64], spec[128];
+    snprintf(path, sizeof path, "%s/%s", data_dir, logs[i]);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+      fprintf(stderr, "gen_corpus: %s missing (agentsrc Zeek seed skipped)\n", path);
+      continue;
+    }
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    size_t lines = 0, end = 0;
+    while (end < n && lines < 40)
+      if (buf[end++] == '\n') lines++;
+    /* The host: the originator (3rd column) of the first data line. */
+    char host[64] = "";
+    for (size_t k = 0; k < end; k++) {
+      if ((k == 0 || buf[k - 1] == '\n') && buf[k] != '#') {
+        const char *c = buf + k;
+        for (int col = 0; col < 2 && c; col++) {
+          c = memchr(c, '\t', (size_t)(buf + end - c));
+          if (c) c++;
+        }
+        const char *e = c ? memchr(c, '\t', (size_t)(buf + end - c)) : NULL;
+        if (c && e && (size_t)(e - c) < sizeof host) {
+          memcpy(host, c, (size_t)(e - c));
+          host[e - c] = '\0';
+        }
+        break;
+      }
+    }
+    snprintf(spec, sizeof spec, strchr(host, ':') ? "zeek::[%s]" : "zeek::%s", host);
+    snprintf(name, sizeof name, "zeek-%zu.bin", i);
+    agentsrc_spec(name, 100000, spec, buf, end);
+    snprintf(name, sizeof name, "reader-zeek-%zu.bin", i);
+    emit("fuzz_agentsrc", name, (const uint8_t[]){1, 0}, 2, buf, end);
+  }
+
+  static const char dev1[] =
+      "Inter-|   Receive                                                |  Transmit\n"
+      " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs "
+      "drop fifo colls carrier compressed\n"
+      "    lo: 13885046   41729    0    0    0     0          0         0 13885046   41729    0 "
+      "   0    0     0       0          0\n"
+      "  eth0: 117823864    3944    0    0    0     0          0         0   204036    2716    0 "
+      "   0    0     0       0          0\n";
+  static const char dev2[] =
+      "Inter-|   Receive                                                |  Transmit\n"
+      " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs "
+      "drop fifo colls carrier compressed\n"
+      "  eth0: 117900000    4000    0    0    0     0          0         0   904036    3716    0 "
+      "   0    0     0       0          0\n";
+  static const char head[] =
+      "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  "
+      "timeout inode\n";
+  /* listening 0.0.0.0:2024; 10.0.0.5:40000 -> 8.8.8.8:443 established */
+  static const char tcp_a[] =
+      "   0: 00000000:07E8 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        "
+      "0 1059 1 0000000016a08da2 100 0 0 10 0\n"
+      "   1: 0500000A:9C40 08080808:01BB 01 00000000:00000000 00:00000000 00000003  1000        "
+      "0 2222 1 0000000016a08da2 20 4 30 10 -1\n";
+  /* + 10.0.0.5:40001 -> 1.1.1.1:80 in SYN_SENT, an accepted 10.0.0.5:2024 <- 9.9.9.9:5555 */
+  static const char tcp_b[] =
+      "   0: 00000000:07E8 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        "
+      "0 1059 1 0000000016a08da2 100 0 0 10 0\n"
+      "   1: 0500000A:9C40 08080808:01BB 01 00000000:00000000 00:00000000 00000003  1000        "
+      "0 2222 1 0000000016a08da2 20 4 30 10 -1\n"
+      "   2: 0500000A:9C41 01010101:0050 02 00000000:00000000 00:00000000 00000000  1000        "
+      "0 2223 1 0000000016a08da2 20 4 30 10 -1\n"
+      "   3: 0500000A:07E8 09090909:15B3 01 00000000:00000000 00:00000000 00000000  1000        "
+      "0 2224 1 0000000016a08da2 20 4 30 10 -1\n";
+  /* the SYN_SENT socket is answered */
+  static const char tcp_c[] =
+      "   0: 00000000:07E8 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        "
+      "0 1059 1 0000000016a08da2 100 0 0 10 0\n"
+      "   2: 0500000A:9C41 01010101:0050 01 00000000:00000000 00:00000000 00000000  1000        "
+      "0 2223 1 0000000016a08da2 20 4 30 10 -1\n";
+  static const char tcp6[] =
+      "   0: 00000000000000000000000000000000:0016 00000000000000000000000000000000:0000 0A "
+      "00000000:00000000 00:00000000 00000000     0        0 4444 1 0000000016a08da2 100 0 0 10 0\n"
+      "   1: 0000000000000000FFFF00000500000A:9C42 B80D0120000000000000000001000000:01BB 01 "
+      "00000000:00000000 00:00000000 00000000  1000        0 5555 1 0000000016a08da2 20 4 30 10 "
+      "-1\n";
+  /* udp: 10.0.0.5:50000 -> 8.8.4.4:53 connected */
+  static const char udp[] =
+      "   7: 0500000A:C350 04040808:0035 01 00000000:00000000 00:00000000 00000000  1000        "
+      "0 3333 2 0000000016a08da2 0\n";
+  static struct script s;
+  static char t[3][2048];
+  snprintf(t[0], sizeof t[0], "%s%s", head, tcp_a);
+  snprintf(t[1], sizeof t[1], "%s%s", head, tcp_b);
+  snprintf(t[2], sizeof t[2], "%s%s", head, tcp_c);
+  static char t6[2048], u[2048];
+  snprintf(t6, sizeof t6, "%s%s", head, tcp6);
+  snprintf(u, sizeof u, "%s%s", head, udp);
+  s.n = 0;
+  sc_u8(&s, 2); /* mode LIVE */
+  sc_u8(&s, 2); /* three samples */
+  const char *devs[3] = {dev1, dev2, dev2};
+  const uint16_t steps[3] = {0, 5000, 5000};
+  for (int k = 0; k < 3; k++) {
+    sc_u16(&s, steps[k]);
+    agentsrc_table(&s, devs[k]);
+    agentsrc_table(&s, t[k]);
+    agentsrc_table(&s, t6);
+    agentsrc_table(&s, k > 0 ? u : head);
+    agentsrc_table(&s, NULL);
+  }
+  sc_emit("fuzz_agentsrc", "live.bin", &s);
+  /* One sample whose tcp table has a line longer than the sampler's buffer (SGP_LIVE_BUF);
+   * built here, as it does not fit a struct script. */
+  static uint8_t lo[20000];
+  size_t k = 0, hl = strlen(head), dl = strlen(dev1), tl = hl + 17001;
+  lo[k++] = 2; /* mode LIVE */
+  lo[k++] = 0; /* one sample */
+  lo[k++] = 0; /* step */
+  lo[k++] = 0;
+  lo[k++] = (uint8_t)(dl >> 8);
+  lo[k++] = (uint8_t)dl;
+  memcpy(lo + k, dev1, dl);
+  k += dl;
+  lo[k++] = (uint8_t)(tl >> 8);
+  lo[k++] = (uint8_t)tl;
+  memcpy(lo + k, head, hl);
+  k += hl;
+  memset(lo + k, ' ', 17000);
+  k += 17000;
+  lo[k++] = '\n';
+  for (int i = 0; i < 3; i++) lo[k++] = 0x80, lo[k++] = 0; /* tcp6, udp, udp6 absent */
+  emit("fuzz_agentsrc", "live-overlong.bin", NULL, 0, lo, k);
+}
+
+/* fuzz_ctlreply (byte 0: command 0 status, 1 verdicts, 2 peers, 3 metrics; bit 2 --json): the
+ * replies sgpd writes (ref/sgpd/report.c and ctl.c formats), and a refusal. */
+static void ctlreply_corpus(void) {
+  static const char status[] =
+      "{\"self\":1,\"generation\":3,\"round\":42,\"n\":3,\"suspicion\":120,\"nodes\":["
+      "{\"id\":0,\"gen\":2,\"seq\":41,\"suspicion\":0,\"age\":1,\"verdict\":\"CLEAN\"},"
+      "{\"id\":1,\"gen\":3,\"seq\":40,\"suspicion\":120,\"age\":0,\"verdict\":\"CLEAN\"},"
+      "{\"id\":2,\"gen\":0,\"seq\":0,\"suspicion\":0,\"age\":0,\"verdict\":\"SILENT\"}]}\n";
+  static const char verdicts[] =
+      "{\"self\":1,\"round\":42,\"verdicts\":[{\"id\":0,\"verdict\":\"CLEAN\"},"
+      "{\"id\":1,\"verdict\":\"SUSPECT\"},{\"id\":2,\"verdict\":\"COMPROMISED\"}]}\n";
+  static const char peers[] =
+      "{\"self\":1,\"peers\":[{\"id\":0,\"addr\":\"127.0.0.1:7000\",\"session\":\"current\","
+      "\"session_age_ms\":1234,\"initiator\":1,\"tx_counter\":7,\"rx_counter_max\":6,"
+      "\"previous\":false,\"pending\":false,\"handshake_outstanding\":false,\"cookie\":false},"
+      "{\"id\":2,\"addr\":\"[::1]:7002\",\"session\":\"none\",\"previous\":false,"
+      "\"pending\":true,\"handshake_outstanding\":true,\"cookie\":false}]}\n";
+  static const char metrics[] =
+      "# HELP sgp_round Gossip rounds run.\n# TYPE sgp_round counter\nsgp_round 42\n"
+      "sgp_drop_total{reason=\"auth\"} 3\n";
+  static const char refused[] = "{\"error\":\"unknown request\"}\n";
+  emit("fuzz_ctlreply", "status.bin", (const uint8_t[]){0}, 1, status, sizeof status - 1);
+  emit("fuzz_ctlreply", "status-json.bin", (const uint8_t[]){4}, 1, status, sizeof status - 1);
+  emit("fuzz_ctlreply", "verdicts.bin", (const uint8_t[]){1}, 1, verdicts, sizeof verdicts - 1);
+  emit("fuzz_ctlreply", "peers.bin", (const uint8_t[]){2}, 1, peers, sizeof peers - 1);
+  emit("fuzz_ctlreply", "metrics.bin", (const uint8_t[]){3}, 1, metrics, sizeof metrics - 1);
+  emit("fuzz_ctlreply", "refused.bin", (const uint8_t[]){1}, 1, refused, sizeof refused - 1);
+}
+
 int main(int argc, char **argv) {
   if (argc != 2 && argc != 3) {
     fprintf(stderr, "usage: %s <out dir> [conformance vectors dir]\n", argv[0]);
@@ -758,6 +1038,9 @@ int main(int argc, char **argv) {
   node_corpus();
   flowlog_corpus(SGP_FUZZ_DATA_DIR);
   procnet_corpus();
+  agentsrc_corpus(SGP_FUZZ_DATA_DIR);
+  session_noise_corpus();
+  ctlreply_corpus();
   printf("gen_corpus: %u files in %s\n", files_written, out_root);
   return 0;
 }

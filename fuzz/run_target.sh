@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Runs one fuzz target the way the ctest tests and fuzz/run.sh need it.
 #
-# Usage: run_target.sh replay|short <target binary> <fuzz source dir> <build dir>
+# Usage: run_target.sh replay|short|options <target binary> <fuzz source dir> <build dir>
 #   replay  runs every file of <src>/regressions/<target>/ and <build>/corpus/<target>/ once
 #           (libFuzzer executes files given as arguments and exits); fails on any crash.
 #   short   fuzzes for $SGP_FUZZ_SECONDS seconds (default 20) with the options of
 #           <src>/<target>.options, starting from a work corpus in <build>/fuzz-work/<target>/
 #           (kept between runs) plus the generated corpus; crash artefacts go to
 #           <build>/fuzz-artifacts/<target>/.  Prints libFuzzer's final stats.
+#   options prints the libFuzzer flags of <src>/<target>.options, one a line (fuzz/campaign.sh
+#           reads them this way, so the .options format is parsed in one place only).
 # The .options file is OSS-Fuzz style ([libfuzzer] then "key = value" lines); a dict value is
 # looked up next to the binary first (generated dicts), then in the source dir (committed ones).
 set -euo pipefail
@@ -68,8 +70,11 @@ case "$mode" in
     exec "$bin" "${opts[@]}" -max_total_time="$secs" -print_final_stats=1 \
       -artifact_prefix="$art/" "${dirs[@]}"
     ;;
+  options)
+    options
+    ;;
   *)
-    echo "usage: $0 replay|short <binary> <fuzz source dir> <build dir>" >&2
+    echo "usage: $0 replay|short|options <binary> <fuzz source dir> <build dir>" >&2
     exit 2
     ;;
 esac

@@ -93,6 +93,8 @@ if [ -f "$ROOT/ref/src/roster.c" ]; then TARGETS+=(fuzz_roster); GENDEFS+=(-DSGP
 [ -f "$ROOT/ref/src/flowlog.c" ] && [ -f "$ROOT/fuzz/fuzz_flowlog.c" ] && TARGETS+=(fuzz_flowlog)
 [ -f "$ROOT/ref/src/node.c" ] && [ -f "$ROOT/fuzz/fuzz_node.c" ] && TARGETS+=(fuzz_node)
 TARGETS+=(fuzz_procnet)
+# The agent's thin file readers (agentsrc.c, flowfile.c, agentlive.c; files in a temp dir).
+[ -f "$ROOT/fuzz/fuzz_agentsrc.c" ] && TARGETS+=(fuzz_agentsrc)
 INIH_A=$(find /usr/lib /usr/local/lib -name libinih.a 2>/dev/null | head -n1 || true)
 EXTRA_fuzz_config=()
 if [ -f "$ROOT/ref/src/config.c" ] && [ "$HAVE_INIH" = 1 ] && [ -n "$INIH_A" ]; then
@@ -118,6 +120,34 @@ for f in "${TESTEE_SRC[@]}" "$ROOT/fuzz/fuzz_testee.c"; do
 done
 $CXX $CXXFLAGS "${tobjs[@]}" "$WORK/libsgp_fuzz.a" -o "$OUT/fuzz_testee" $LIB_FUZZING_ENGINE "$SODIUM_A"
 TARGETS+=(fuzz_testee)
+# sgpctl's reply checks and tables (tools/sgpctl/reply.c), with jansson linked statically.
+JANSSON_A=$(find /usr/lib /usr/local/lib -name libjansson.a 2>/dev/null | head -n1 || true)
+if [ -f "$ROOT/tools/sgpctl/reply.c" ] && [ -f "$ROOT/fuzz/fuzz_ctlreply.c" ] && [ -n "$JANSSON_A" ]; then
+  CINC=(-I "$ROOT/tools/sgpctl")
+  $CC $CFLAGS -std=c11 -D_GNU_SOURCE "${DEFS[@]}" "${INC[@]}" "${CINC[@]}" \
+    -c "$ROOT/tools/sgpctl/reply.c" -o "$OBJ/sgpctl-reply.o"
+  $CC $CFLAGS -std=c11 -D_GNU_SOURCE "${DEFS[@]}" "${INC[@]}" "${CINC[@]}" \
+    -c "$ROOT/fuzz/fuzz_ctlreply.c" -o "$OBJ/fuzz_ctlreply.o"
+  $CXX $CXXFLAGS "$OBJ/fuzz_ctlreply.o" "$OBJ/sgpctl-reply.o" "$WORK/libsgp_fuzz.a" \
+    -o "$OUT/fuzz_ctlreply" $LIB_FUZZING_ENGINE "$JANSSON_A" "$SODIUM_A"
+  TARGETS+=(fuzz_ctlreply)
+else
+  echo "build.sh: libjansson.a (or tools/sgpctl/reply.c) missing: fuzz_ctlreply skipped" >&2
+fi
+# sgp inspect's capture and key-log parsers (tools/sgpinspect/capture.c, keylog.c).
+if [ -f "$ROOT/fuzz/fuzz_inspect.c" ]; then
+  IINC=(-I "$ROOT/tools/sgpinspect")
+  iobjs=()
+  for f in "$ROOT/tools/sgpinspect/capture.c" "$ROOT/tools/sgpinspect/keylog.c" \
+           "$ROOT/fuzz/fuzz_inspect.c"; do
+    o=$OBJ/inspect-$(basename "$f" .c).o
+    $CC $CFLAGS -std=c11 "${DEFS[@]}" "${INC[@]}" "${IINC[@]}" -c "$f" -o "$o"
+    iobjs+=("$o")
+  done
+  $CXX $CXXFLAGS "${iobjs[@]}" "$WORK/libsgp_fuzz.a" -o "$OUT/fuzz_inspect" $LIB_FUZZING_ENGINE \
+    "$SODIUM_A"
+  TARGETS+=(fuzz_inspect)
+fi
 if [ "$HAVE_PBC" = 1 ]; then
   $CC $CFLAGS -std=c11 "${DEFS[@]}" "${INC[@]}" -c "$GEN/sgp.pb-c.c" -o "$OBJ/sgp.pb-c.o"
   $CC $CFLAGS -std=c11 "${DEFS[@]}" "${INC[@]}" -c "$ROOT/fuzz/fuzz_diff_decode.c" -o "$OBJ/fuzz_diff_decode.o"
@@ -162,6 +192,7 @@ $HCC -O1 -std=c11 "${DEFS[@]}" "${INC[@]}" -I "$ROOT/conformance/runner" \
   $([ "$HAVE_INIH" = 1 ] && echo -linih)
 python3 "$ROOT/fuzz/gen_testee_corpus.py" "$HOST/sgp-conformance" "$HOST/sgp-testee" \
   "$ROOT/conformance/vectors" "$WORK/corpus/fuzz_testee"
+python3 "$ROOT/fuzz/gen_inspect_corpus.py" "$WORK/corpus/fuzz_inspect"
 
 # ---- per target: seed corpus zip (+ regressions), options, dictionaries ------------------
 python3 "$ROOT/fuzz/gen_dict.py" "$ROOT/proto/sgp.proto" -o "$OUT/sgp.dict" \

@@ -270,3 +270,14 @@ int sgpd_check_ctl_dir(struct sgpd *d, struct sgpd_fail *f) {
   close(fd);
   return 0;
 }
+
+int sgpd_write_all(int fd, const char *p, size_t len) {
+  while (len > 0) {
+    ssize_t w = write(fd, p, len);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return -1;
+    p += w;
+    len -= (size_t)w;
+  }
+  return 0;
+}

@@ -48,17 +48,6 @@ sgp_err sgpd_gen_load(int dir_fd, uint32_t *stored, int *err_no) {
   return sgp_generation_parse(buf, len, stored);
 }
 
-static int write_all(int fd, const char *p, size_t n) {
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return -1;
-    p += w;
-    n -= (size_t)w;
-  }
-  return 0;
-}
-
 sgp_err sgpd_gen_store(int dir_fd, uint32_t g, int *err_no) {
   char text[SGP_GENFILE_MAX + 1];
   size_t len = 0;
@@ -70,7 +59,7 @@ sgp_err sgpd_gen_store(int dir_fd, uint32_t g, int *err_no) {
     return sgpd_errno_err(*err_no);
   }
   /* The four steps of SGP-STATE-3; g counts only when all succeeded. */
-  int ok = write_all(fd, text, len) == 0 && fsync(fd) == 0;
+  int ok = sgpd_write_all(fd, text, len) == 0 && fsync(fd) == 0;
   if (!ok) *err_no = errno != 0 ? errno : EIO;
   if (close(fd) != 0 && ok) {
     ok = 0;

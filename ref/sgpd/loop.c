@@ -77,6 +77,9 @@ void sgpd_node_event(void *ctx, const struct sgp_node_event *ev) {
       event_verdict(ev);
       break;
     case SGP_NODE_EV_HANDSHAKE:
+      /* Before the node seals data on the session (SGP-NODE-20); the keys
+       * go to the key log only, never to the log (SGP-NODE-11). */
+      sgpd_keylog_session(d, ev->peer, ev->session);
       sgpd_log(SGP_LOG_DEBUG, "handshake", "peer=%u", (unsigned)ev->peer);
       break;
     case SGP_NODE_EV_MERGE:

@@ -4,11 +4,12 @@
  *
  * Start order (SGP-NODE-1): configuration and parameters, roster, secret
  * key, agent source and control-socket directory (configuration too), state
- * directory (SGP-NODE-6) and its instance lock, generation (SGP-STATE-3/4),
- * node initialisation, sockets.  Any failure stops the start before
- * anything is sent, with one line `sgpd: FILE:LINE: SGP_ERR_X: reason` on
- * stderr.  --check stops after the configuration steps (no lock, no
- * generation, no sockets) and prints "ok".
+ * directory (SGP-NODE-6), key log checks (SGP-NODE-21), the instance
+ * lock, generation (SGP-STATE-3/4), key log open, node initialisation,
+ * sockets.  Any failure stops the start before anything is sent, with one
+ * line `sgpd: FILE:LINE: SGP_ERR_X: reason` on stderr.  --check stops after
+ * the configuration steps (no lock, no generation, no sockets) and prints
+ * "ok".
  *
  * Exit status: 0 after SIGTERM/SIGINT; 2 for a bad config, roster, key,
  * state dir or a held lock; 1 for runtime failures (generation write, a
@@ -87,7 +88,9 @@ static int resolve_paths(struct sgpd *d, struct sgpd_fail *f) {
   if (!sgpd_resolve(d->roster_path, sizeof d->roster_path, dir, c->roster) ||
       !sgpd_resolve(d->key_path, sizeof d->key_path, dir, c->key) ||
       !sgpd_resolve(d->state_path, sizeof d->state_path, dir, c->state_dir) ||
-      !sgpd_resolve(d->ctl_path, sizeof d->ctl_path, dir, c->control_socket)) {
+      !sgpd_resolve(d->ctl_path, sizeof d->ctl_path, dir, c->control_socket) ||
+      (c->keylog[0] != '\0' &&
+       !sgpd_resolve(d->keylog_path, sizeof d->keylog_path, dir, c->keylog))) {
     sgpd_fail_set(f, SGPD_EXIT_CONFIG, SGP_ERR_TOO_LARGE, d->config_path, 0,
                   "a path is too long once resolved against %s", dir);
     return -1;
@@ -162,7 +165,8 @@ static int start_checks(struct sgpd *d, struct sgpd_fail *f) {
                   (unsigned)d->roster.r.n);
     return -1;
   }
-  if (sgpd_load_key(d, f) != 0 || open_agent(d, f) != 0 || sgpd_check_ctl_dir(d, f) != 0) {
+  if (sgpd_load_key(d, f) != 0 || open_agent(d, f) != 0 || sgpd_check_ctl_dir(d, f) != 0 ||
+      sgpd_keylog_check(d, f) != 0) {
     return -1;
   }
   return sgpd_open_state_dir(d, f);
@@ -275,7 +279,7 @@ static int start_sockets(struct sgpd *d, struct sgpd_fail *f) {
 
 static void sgpd_init(struct sgpd *d) {
   memset(d, 0, sizeof *d);
-  d->state_fd = d->lock_fd = d->epfd = d->sig_fd = d->ctl_fd = -1;
+  d->state_fd = d->lock_fd = d->epfd = d->sig_fd = d->ctl_fd = d->keylog_fd = -1;
   d->udp_fd[0] = d->udp_fd[1] = -1;
   for (size_t i = 0; i < SGPD_CTL_CONNS; i++) d->conns[i].fd = -1;
 }
@@ -300,7 +304,7 @@ static void sgpd_cleanup(struct sgpd *d) {
   sgpd_roster_free(&d->roster);
   free(d->peer_sa);
   free(d->peer_salen);
-  int fds[] = {d->epfd, d->sig_fd, d->lock_fd, d->state_fd};
+  int fds[] = {d->epfd, d->sig_fd, d->lock_fd, d->state_fd, d->keylog_fd};
   for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++) {
     if (fds[i] >= 0) close(fds[i]);
   }
@@ -309,8 +313,8 @@ static void sgpd_cleanup(struct sgpd *d) {
 static int start(struct sgpd *d, int check_only, struct sgpd_fail *f) {
   if (start_checks(d, f) != 0) return -1;
   if (check_only) return 0;
-  if (sgpd_lock_state_dir(d, f) != 0 || start_generation(d, f) != 0 || start_node(d, f) != 0 ||
-      start_sockets(d, f) != 0) {
+  if (sgpd_lock_state_dir(d, f) != 0 || start_generation(d, f) != 0 ||
+      sgpd_keylog_open(d, f) != 0 || start_node(d, f) != 0 || start_sockets(d, f) != 0) {
     return -1;
   }
   d->started_ms = sgpd_now_ms();

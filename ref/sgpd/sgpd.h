@@ -4,7 +4,8 @@
  * file reads, path resolution, state dir and lock), genfile.c (generation
  * file I/O), udp.c (sockets and address conversion), loop.c (the event
  * loop, signals, agent, roster reload), ctl.c (control socket), report.c
- * (status/verdicts/peers JSON and Prometheus metrics), log.c (logs).
+ * (status/verdicts/peers JSON and Prometheus metrics), log.c (logs),
+ * keylog.c (the opt-in session key log, SGP-NODE-20..22).
  *
  * Single-threaded: everything runs in the loop of loop.c; nothing here is
  * locked.
@@ -69,6 +70,9 @@ struct sgpd {
   struct sgp_config cfg;
   char config_path[PATH_MAX];
   char roster_path[PATH_MAX], key_path[PATH_MAX], state_path[PATH_MAX], ctl_path[PATH_MAX];
+  char keylog_path[PATH_MAX]; /* "" = no key log */
+  int keylog_fd;              /* -1 unless the key log is open */
+  int keylog_failed;          /* a write failed (logged once) */
   char agent_spec[PATH_MAX + 64];
 
   struct sgpd_roster roster;
@@ -110,6 +114,8 @@ uint64_t sgpd_now_ms(void);
 /* dir/rel unless rel is absolute; 0 if it does not fit. */
 int sgpd_resolve(char *out, size_t cap, const char *dir, const char *rel);
 /* Reads a whole regular file of at most max bytes into buf (cap > max). */
+/* Writes all len bytes, retrying on EINTR and short writes; -1 and errno. */
+int sgpd_write_all(int fd, const char *p, size_t len);
 int sgpd_read_file(const char *path, uint8_t *buf, size_t cap, size_t max, size_t *len,
                    struct sgpd_fail *f, unsigned cfg_line, const char *cfg_file);
 int sgpd_load_roster(const char *path, struct sgpd_roster *out, struct sgpd_fail *f,
@@ -152,6 +158,18 @@ void sgpd_node_event(void *ctx, const struct sgp_node_event *ev);
 /* After every node call: persist a raised generation (SGP-STATE-5). */
 int sgpd_after_node_call(struct sgpd *d);
 void sgpd_reload_roster(struct sgpd *d);
+
+/* ---- keylog.c ----------------------------------------------------------------------- */
+/* SGP-NODE-21: the key log's directory and (if it exists) the file must be
+ * owner-only; --check runs only this. */
+int sgpd_keylog_check(struct sgpd *d, struct sgpd_fail *f);
+/* Opens the key log (O_APPEND, O_NOFOLLOW, mode 0600) and logs
+ * event=keylog_enabled at warn.  No-op without `keylog`. */
+int sgpd_keylog_open(struct sgpd *d, struct sgpd_fail *f);
+/* One SGP_SESSION line for a session that became current, written and
+ * fsynced before the node seals data on it (called from the HANDSHAKE
+ * event).  No-op without a key log. */
+void sgpd_keylog_session(struct sgpd *d, uint32_t peer, const struct sgp_session *s);
 
 /* ---- ctl.c -------------------------------------------------------------------------- */
 int sgpd_ctl_open(struct sgpd *d, struct sgpd_fail *f);

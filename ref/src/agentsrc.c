@@ -92,13 +92,14 @@ sgp_err sgp_agentsrc_open(struct sgp_agentsrc *s, const char *spec,
                           uint64_t now_ms) {
   SGP_ENSURE(s != NULL && spec != NULL, SGP_ERR_INVALID_ARG);
   memset(s, 0, sizeof *s);
+  /* Speed first: a refused open leaves *s all zero (kind NONE). */
+  SGP_ENSURE(speed_milli >= 1 && speed_milli <= SGP_AGENTSRC_SPEED_MILLI_MAX, SGP_ERR_INVALID_ARG);
   if (cfg != NULL) {
     SGP_GUARD(sgp_agent_config_validate(cfg));
     s->cfg = *cfg;
   } else {
     sgp_agent_config_default(&s->cfg);
   }
-  SGP_ENSURE(speed_milli >= 1 && speed_milli <= SGP_AGENTSRC_SPEED_MILLI_MAX, SGP_ERR_INVALID_ARG);
   s->speed_milli = speed_milli;
   sgp_err rc = SGP_ERR_INVALID_ARG;
   enum sgp_agentsrc_kind kind = SGP_AGENTSRC_NONE;

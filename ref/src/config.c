@@ -98,6 +98,9 @@ static sgp_err set_state_dir(struct sgp_config *c, const char *v, const char **r
 static sgp_err set_ctl(struct sgp_config *c, const char *v, const char **r) {
   return cfg_path(c->control_socket, v, r);
 }
+static sgp_err set_keylog(struct sgp_config *c, const char *v, const char **r) {
+  return cfg_path(c->keylog, v, r);
+}
 
 /* A listen address may be a wildcard, which a roster address never is. */
 static sgp_err set_listen(struct sgp_config *c, const char *v, const char **reason) {
@@ -258,11 +261,13 @@ static const struct cfg_key cfg_keys[] = {
     {"agent", "interval_ms", set_interval, 0, -1},
     {"agent", "speed", set_speed, 0, -1},
     {"agent", "weights", set_weights, 0, -1},
+    /* Appended, not grouped with [node], so the K_ indexes below stay put. */
+    {"node", "keylog", set_keylog, 0, SGP_CFG_KEYLOG},
 };
 enum { CFG_NKEYS = sizeof cfg_keys / sizeof cfg_keys[0] };
 /* Indexes into cfg_keys of the keys the whole-file checks name. */
 enum { K_HEARTBEAT = 8, K_T_CLEANUP = 9, K_THETA_S = 10, K_THETA_C = 11, K_INTERVAL = 18 };
-_Static_assert(CFG_NKEYS == 21, "update the K_ indexes with cfg_keys");
+_Static_assert(CFG_NKEYS == 22, "update the K_ indexes with cfg_keys");
 
 static const char *const cfg_sections[] = {"[node]", "[protocol]", "[transport]", "[agent]"};
 

@@ -608,9 +608,13 @@ static void pay_ack(struct sgp_node *nd, uint32_t peer) {
 
 /* ---- transport message handlers ---- */
 
+/* The event carries the new current session so a caller can write a key
+ * log before anything is sealed on it (sgpd `keylog`). */
 static void handshake_done(struct sgp_node *nd, uint32_t peer) {
   nd->stats.handshakes++;
+  const struct sgp_session_peer *sp = &nd->sessions.peers[peer];
   struct sgp_node_event ev = {.kind = SGP_NODE_EV_HANDSHAKE, .peer = peer};
+  if (sp->cur < SGP_SESSION_SLOTS) ev.session = &sp->slot[sp->cur];
   emit_event(nd, &ev);
 }
 
@@ -728,6 +732,8 @@ static sgp_err on_data(struct sgp_node *nd, const struct sgp_rx *rx) {
   sgp_reasm_sid sid = 0;
   size_t mlen = 0;
   frag_hdr_of(rx, &h);
+  /* The event precedes the packet's answer, which is sealed on the new session. */
+  if (rx->confirmed) handshake_done(nd, peer);
   sgp_err rc = session_sid(nd, peer, rx->session, &sid);
   if (rc == SGP_OK)
     rc = sgp_reasm_add(&nd->reasm, sid, &h, rx->payload, rx->payload_len, nd->now_ms, nd->msg_rx,
@@ -740,7 +746,7 @@ static sgp_err on_data(struct sgp_node *nd, const struct sgp_rx *rx) {
     rc = rc == SGP_OK ? packet_in(nd, peer, VIA_DATA, nd->msg_rx, plen)
                       : drop(nd, ST_PACKET, rc, peer, 0);
   }
-  if (rx->confirmed) on_confirmed(nd, peer);
+  if (rx->confirmed) pay_ack(nd, peer);
   return rc;
 }
 

@@ -217,9 +217,9 @@ static size_t packet_size(const sgp_packet *p) {
 }
 
 /* Priority key: own report first, then freshest news (lowest age), then id. */
-static uint64_t prio_key(const struct sgp_state *st, uint32_t i) {
-  uint64_t own = i == st->self ? 0 : 1;
-  return own << 48 | (uint64_t)st->e[i].age << 32 | i;
+uint64_t sgp_select_key(uint32_t origin, uint32_t self, uint16_t age) {
+  uint64_t own = origin == self ? 0 : 1;
+  return own << 48 | (uint64_t)age << 32 | origin;
 }
 
 /* Heapsort: in place and allocation-free (glibc's qsort may call malloc). */
@@ -246,6 +246,41 @@ static void sort_u64(uint64_t *v, size_t n) {
   }
 }
 
+size_t sgp_select_reports(uint64_t *cand, size_t nc, size_t budget,
+                          size_t (*wire)(const void *ctx, uint32_t origin), const void *ctx,
+                          size_t *bytes) {
+  size_t total = 0;
+  for (size_t k = 0; k < nc && total <= budget; k++)
+    total += wire(ctx, (uint32_t)(cand[k] & 0xffffffffu));
+  size_t take = nc;
+  if (total > budget || nc > SGP_MAX_REPORTS) {
+    total = 0;
+    sort_u64(cand, nc);
+    for (take = 0; take < nc && take < SGP_MAX_REPORTS; take++) {
+      size_t w = wire(ctx, (uint32_t)(cand[take] & 0xffffffffu));
+      if (w > budget - total) break;
+      total += w;
+    }
+    for (size_t k = 0; k < take; k++) cand[k] &= 0xffffffffu;
+    sort_u64(cand, take); /* back to origin order */
+  } else {
+    for (size_t k = 0; k < take; k++) cand[k] &= 0xffffffffu;
+  }
+  *bytes = total;
+  return take;
+}
+
+struct wire_ctx {
+  const struct sgp_state *st;
+  sgp_report_msg *m;
+};
+
+static size_t entry_wire(const void *ctx, uint32_t origin) {
+  const struct wire_ctx *w = ctx;
+  entry_to_msg(w->st, origin, w->m);
+  return sgp_report_msg_wire_size(w->m);
+}
+
 /* Adds to out every held report newer than the peer's digest (SGP-XCHG-3),
  * within the budget (report bytes only), the packet cap and the count cap,
  * by priority (SGP-XCHG-4), emitted in ascending origin order (SGP-XCHG-6). */
@@ -266,32 +301,15 @@ static sgp_err fill_delta(const struct sgp_state *st, const sgp_packet *peer, sg
       /* Same version, greater signature: ours wins the tie-break there too. */
       newer = c > 0 || (c == 0 && sgp_sig_tag(e->sig) > v->tag);
     }
-    if (newer) cand[nc++] = prio_key(st, i);
+    if (newer) cand[nc++] = sgp_select_key(i, st->self, e->age);
   }
   size_t base = packet_size(out);
   SGP_ENSURE(base <= SGP_MAX_PACKET, SGP_ERR_TOO_LARGE); /* also catches SIZE_MAX */
   if (budget > SGP_MAX_PACKET - base) budget = SGP_MAX_PACKET - base;
   sgp_report_msg m;
-  size_t total = 0;
-  for (size_t k = 0; k < nc && total <= budget; k++) {
-    entry_to_msg(st, (uint32_t)(cand[k] & 0xffffffffu), &m);
-    total += sgp_report_msg_wire_size(&m);
-  }
-  size_t take = 0;
-  if (total <= budget && nc <= SGP_MAX_REPORTS) {
-    take = nc; /* everything fits: already in origin order */
-  } else {
-    size_t used = 0;
-    sort_u64(cand, nc);
-    for (; take < nc && take < SGP_MAX_REPORTS; take++) {
-      entry_to_msg(st, (uint32_t)(cand[take] & 0xffffffffu), &m);
-      size_t w = sgp_report_msg_wire_size(&m);
-      if (w > budget - used) break;
-      used += w;
-    }
-    for (size_t k = 0; k < take; k++) cand[k] &= 0xffffffffu;
-    sort_u64(cand, take);
-  }
+  struct wire_ctx w = {st, &m};
+  size_t bytes;
+  size_t take = sgp_select_reports(cand, nc, budget, entry_wire, &w, &bytes);
   for (size_t k = 0; k < take; k++) entry_to_msg(st, (uint32_t)cand[k], &out->reports[k]);
   out->reports_count = (pb_size_t)take;
   return SGP_OK;

@@ -74,6 +74,12 @@ Test(agentsrc, bad_specs) {
   sgp_agent_config_default(&c);
   c.weights[0] = 2000;
   cr_assert_eq(sgp_agentsrc_open(&src, "fixed:1", &c, 1000, 0), SGP_ERR_RANGE);
+  /* A valid config with a bad speed is refused before anything is stored. */
+  sgp_agent_config_default(&c);
+  memset(&src, 0xa5, sizeof src);
+  cr_assert_eq(sgp_agentsrc_open(&src, "fixed:1", &c, 0, 0), SGP_ERR_INVALID_ARG);
+  static const struct sgp_agentsrc zero;
+  cr_assert_eq(memcmp(&src, &zero, sizeof src), 0);
 }
 
 #define ZEEK_HEAD                                                              \

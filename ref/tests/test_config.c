@@ -243,6 +243,30 @@ Test(config, path_too_long_is_syntax) {
   expect_reject(text, SGP_ERR_SYNTAX, 2);
 }
 
+/* SGP-NODE-20: the key log is off unless [node] keylog names a file. */
+Test(config, keylog_is_off_by_default_and_set_only_by_its_key) {
+  struct sgp_config c;
+  struct sgp_config_error e;
+  cr_assert_eq(parse(MINIMAL, &c, &e), SGP_OK, "%u %s", e.line, e.reason);
+  cr_assert_str_eq(c.keylog, "");
+  cr_assert_eq(c.line[SGP_CFG_KEYLOG], 0);
+  cr_assert_eq(parse(MINIMAL "keylog = /var/lib/sgp/keys.log\n", &c, &e), SGP_OK, "%u %s", e.line,
+               e.reason);
+  cr_assert_str_eq(c.keylog, "/var/lib/sgp/keys.log");
+  cr_assert_eq(c.line[SGP_CFG_KEYLOG], 7);
+  /* Only in [node]. */
+  expect_reject(MINIMAL "[agent]\nkeylog = k.log\n", SGP_ERR_SYNTAX, 8);
+}
+
+/* SGP-NODE-2, SGP-NODE-17, SGP-NODE-20: a bad keylog value changes nothing. */
+Test(config, keylog_rejects_empty_long_and_repeated_values) {
+  expect_reject(MINIMAL "keylog =\n", SGP_ERR_SYNTAX, 7);
+  expect_reject(MINIMAL "keylog = a\nkeylog = b\n", SGP_ERR_DUP_ENTRY, 8);
+  char text[400];
+  cr_assert_lt(snprintf(text, sizeof text, MINIMAL "keylog = %0176d\n", 0), (int)sizeof text);
+  expect_reject(text, SGP_ERR_SYNTAX, 7);
+}
+
 /* ---- generation file ---------------------------------------------------- */
 
 static sgp_err gen(const char *s, uint32_t *g) {

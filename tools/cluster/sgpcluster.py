@@ -593,6 +593,38 @@ def dissemination_lags(c, seconds, interval=0.05):
     return lags
 
 
+class CaptureUnavailable(Exception):
+    """dumpcap may not capture on lo here (no permission or capability): a skip, not a failure."""
+
+
+def capture_cluster(c, pcap, seconds, log_path, extra_args=()):
+    """Captures the UDP traffic of cluster c on lo into pcap while its nodes run.
+
+    Starts `dumpcap -i lo -f 'udp portrange A-B' -a duration:seconds` over the cluster's roster
+    ports, waits until it captures, starts the cluster and waits for dumpcap to stop; the nodes
+    are left running (the caller stops them).  Raises CaptureUnavailable when capturing is not
+    permitted and RuntimeError when dumpcap fails otherwise.
+    """
+    ports = [nd.roster_port for nd in c.nodes]
+    cap = spawn(["dumpcap", "-q"] + list(extra_args) +
+                ["-i", "lo", "-f", "udp portrange %d-%d" % (min(ports), max(ports)),
+                 "-a", "duration:%d" % seconds, "-w", pcap], log_path)
+    started = wait_until(lambda: "Capturing on" in _read(log_path) or cap.poll() is not None, 10)
+    if cap.poll() is not None or not started:
+        msg = _read(log_path).strip()
+        _stop_proc(cap)
+        if any(w in msg.lower() for w in ("permission", "operation not permitted",
+                                         "don't have permission", "capabilit")):
+            raise CaptureUnavailable("capture on lo not permitted: %s" % msg[-300:])
+        raise RuntimeError("dumpcap did not start: %s" % msg[-300:])
+    c.start()
+    try:
+        cap.wait(timeout=seconds + 15)
+    except subprocess.TimeoutExpired:
+        _stop_proc(cap)
+        raise RuntimeError("dumpcap did not stop after %d s" % seconds)
+
+
 def _read(path):
     try:
         with open(path, "r", errors="replace") as f:

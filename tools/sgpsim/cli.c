@@ -9,8 +9,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sgp/fragment.h"
 #include "sgp/limits.h"
 #include "summary.h"
+
+/* model.c: the exchange variant of --merge model (PROPOSAL options). */
+void model_set_xchg(int mode, uint32_t max_chunks, uint32_t push_rounds, uint32_t push_dgrams);
+
+/* --xchg and its knobs (kept here: struct opts belongs to cli.h). */
+static struct {
+  int mode;
+  uint32_t chunks, push_rounds, push_dgrams;
+} xopt = {0, 227, 2, 2};
 
 static const char USAGE[] =
     "usage: sgpsim [options]\n"
@@ -24,16 +34,33 @@ static const char USAGE[] =
     "  --n N                 nodes (2..16384, default 32)\n"
     "  --seed S              seed for keys, peers and faults (default 1)\n"
     "  --rounds R            rounds to run (default: enough for the scenario, printed)\n"
-    "  --merge sgp|age       sgp = real library merge (default); age = the paper's/GEMS\n"
-    "                        age rule, a model inside the tool (ablation)\n"
+    "  --merge sgp|age|model sgp = real library merge (default); age = the paper's/GEMS\n"
+    "                        age rule, a model inside the tool (ablation); model = the\n"
+    "                        reduced-state model of SGP's exchange for large n (model.c:\n"
+    "                        versions, ages and encoded sizes only; no verdicts, so no\n"
+    "                        --crash/--restart/--compromise/--insider)\n"
     "  --heartbeat H         re-sign own report every H rounds (default 10)\n"
     "  --t-cleanup T         rounds without news before a node counts as silent (default 40)\n"
     "  --max-silent M        opinion-row cap, 1..64 (default 64; smaller saves memory)\n"
     "  --budget B            delta budget in bytes for ACK/DELTA (default 65536)\n"
     "  --heartbeat-phase random|aligned  node start offsets (default random: n/H\n"
     "                        heartbeats per round; aligned: all n every H rounds)\n"
+    "  --xchg v1|chunked|chunked-push  exchange of --merge model (default v1 = SGP v1).\n"
+    "                        chunked and chunked-push are a PROPOSAL, NOT SGP v1\n"
+    "                        (/work/notes/xchg-proposal.md): every message fits one\n"
+    "                        datagram, digests in self-contained origin-range chunks\n"
+    "                        answered independently; -push adds the fresh reports\n"
+    "  --xchg-chunks C       proposal: digest chunks per SYN (default 227)\n"
+    "  --xchg-push-rounds R  proposal: reports adopted/signed in the last R rounds are\n"
+    "                        pushed (default 2)\n"
+    "  --xchg-push-dgrams K  proposal: push messages per round (default 2)\n"
     "faults (all seeded; several --crash/--restart/--compromise allowed):\n"
     "  --loss P              drop each message with probability P\n"
+    "  --loss-unit message|datagram  what --loss drops (default message); datagram: each\n"
+    "                        sealed datagram of the message's fragments (spec §8), the\n"
+    "                        message is lost unless all arrive (all but one with parity)\n"
+    "  --jigsaw off|aont|aont-parity  fragment layout of every message (default off;\n"
+    "                        aont adds 32 bytes, aont-parity one parity fragment)\n"
     "  --dup P               deliver a message twice with probability P\n"
     "  --delay P             delay a message by 1-3 rounds with probability P (reorders)\n"
     "  --partition R1-R2[:A|B]  rounds R1..R2: messages between sides A and B dropped;\n"
@@ -208,6 +235,15 @@ int cli_finish(struct opts *o) {
       return cli_die_usage("--frame %s", "must be another node id < n");
   }
   if (c->trial_stride == 0) return cli_die_usage("--trial-stride %s", "must be >= 1");
+  if (xopt.mode != 0 && c->merge != SIM_MERGE_MODEL)
+    return cli_die_usage("--xchg %s", "chunked and chunked-push need --merge model");
+  if (xopt.chunks == 0 || xopt.push_dgrams == 0 || xopt.push_rounds == 0)
+    return cli_die_usage("--xchg-chunks, --xchg-push-rounds, --xchg-push-dgrams %s", "must be >= 1");
+  model_set_xchg(xopt.mode, xopt.chunks, xopt.push_rounds, xopt.push_dgrams);
+  if (c->merge == SIM_MERGE_MODEL &&
+      (c->n_crash || c->n_restart || c->n_compromise || c->insider || o->ablation))
+    return cli_die_usage("--merge model %s",
+                         "has no verdicts: no --crash/--restart/--compromise/--insider/--ablation");
   return 0;
 }
 
@@ -245,6 +281,12 @@ enum {
   O_EXP_V,
   O_EXP_HL,
   O_EXP_HF,
+  O_LOSS_UNIT,
+  O_JIGSAW,
+  O_XCHG,
+  O_XCHUNKS,
+  O_XPUSHR,
+  O_XPUSHD,
   O_HELP
 };
 
@@ -281,6 +323,12 @@ static const struct option LONGOPTS[] = {{"n", 1, 0, O_N},
                                          {"expect-verdicts", 0, 0, O_EXP_V},
                                          {"expect-insider-harmless", 0, 0, O_EXP_HL},
                                          {"expect-insider-harmful", 0, 0, O_EXP_HF},
+                                         {"loss-unit", 1, 0, O_LOSS_UNIT},
+                                         {"jigsaw", 1, 0, O_JIGSAW},
+                                         {"xchg", 1, 0, O_XCHG},
+                                         {"xchg-chunks", 1, 0, O_XCHUNKS},
+                                         {"xchg-push-rounds", 1, 0, O_XPUSHR},
+                                         {"xchg-push-dgrams", 1, 0, O_XPUSHD},
                                          {"help", 0, 0, O_HELP},
                                          {0, 0, 0, 0}};
 
@@ -305,8 +353,47 @@ static int parse_args(int argc, char **argv, struct opts *o) {
           o->c.merge = SIM_MERGE_SGP;
         else if (strcmp(a, "age") == 0)
           o->c.merge = SIM_MERGE_AGE;
+        else if (strcmp(a, "model") == 0)
+          o->c.merge = SIM_MERGE_MODEL;
         else
           bad = 1;
+        break;
+      case O_LOSS_UNIT:
+        if (strcmp(a, "message") == 0)
+          o->c.loss_unit = SIM_LOSS_MESSAGE;
+        else if (strcmp(a, "datagram") == 0)
+          o->c.loss_unit = SIM_LOSS_DATAGRAM;
+        else
+          bad = 1;
+        break;
+      case O_JIGSAW:
+        if (strcmp(a, "off") == 0)
+          o->c.frag_flags = 0;
+        else if (strcmp(a, "aont") == 0)
+          o->c.frag_flags = SGP_FRAG_FLAG_AONT;
+        else if (strcmp(a, "aont-parity") == 0)
+          o->c.frag_flags = SGP_FRAG_FLAG_AONT | SGP_FRAG_FLAG_PARITY;
+        else
+          bad = 1;
+        break;
+      case O_XCHG:
+        if (strcmp(a, "v1") == 0)
+          xopt.mode = 0;
+        else if (strcmp(a, "chunked") == 0)
+          xopt.mode = 1;
+        else if (strcmp(a, "chunked-push") == 0)
+          xopt.mode = 2;
+        else
+          bad = 1;
+        break;
+      case O_XCHUNKS:
+        bad = cli_parse_u32(a, &xopt.chunks) || xopt.chunks > 16384;
+        break;
+      case O_XPUSHR:
+        bad = cli_parse_u32(a, &xopt.push_rounds) || xopt.push_rounds > 1000;
+        break;
+      case O_XPUSHD:
+        bad = cli_parse_u32(a, &xopt.push_dgrams) || xopt.push_dgrams > 1000;
         break;
       case O_LOSS:
         bad = parse_prob(a, &o->c.loss);

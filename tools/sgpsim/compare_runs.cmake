@@ -3,6 +3,16 @@
 #   MODE=memo:        memoized vs --no-memo verification at n=16 (the
 #                     summary's "verify:" line differs by design, so only
 #                     the CSV and every other summary line are compared).
+#   MODE=model, MODE=model_dgram: the reduced-state model (--merge model)
+#                     against the full simulator (--merge sgp), same seed.
+#                     Tolerance 0: the per-round CSV (bytes, nodes holding the
+#                     newest report) and the summary's dissemination, bytes,
+#                     message and network lines must be identical; the other
+#                     lines (merge name, state size, verify, verdicts) differ
+#                     by design.  model: message loss, duplication, delay, a
+#                     partition, a small budget (priority selection) and short
+#                     T_cleanup (opinion rows); model_dgram: n=136 (2-byte ids),
+#                     per-datagram loss with jigsaw parity.
 # Usage: cmake -DSIM=path/to/sgpsim -DOUT=dir -DMODE=... -P compare_runs.cmake
 if(NOT SIM OR NOT OUT OR NOT MODE)
   message(FATAL_ERROR "need -DSIM, -DOUT and -DMODE")
@@ -17,6 +27,15 @@ elseif(MODE STREQUAL "memo")
   set(common --n 16 --seed 3 --loss 0.05 --compromise 4@5 --crash 6@5 --insider 1)
   set(args_a ${common})
   set(args_b ${common} --no-memo)
+elseif(MODE STREQUAL "model")
+  set(common --n 40 --seed 5 --loss 0.2 --dup 0.05 --delay 0.05 --partition 8-12 --budget 2500
+             --heartbeat 3 --t-cleanup 6 --max-silent 8 --rounds 50)
+  set(args_a ${common} --merge sgp)
+  set(args_b ${common} --merge model)
+elseif(MODE STREQUAL "model_dgram")
+  set(common --n 136 --seed 9 --loss 0.05 --loss-unit datagram --jigsaw aont-parity --rounds 20)
+  set(args_a ${common} --merge sgp)
+  set(args_b ${common} --merge model)
 else()
   message(FATAL_ERROR "unknown MODE ${MODE}")
 endif()
@@ -29,6 +48,10 @@ foreach(run a b)
   file(READ "${OUT}/${run}.csv" csv_${run})
   if(MODE STREQUAL "memo")
     string(REGEX REPLACE "verify: [^\n]*\n" "" out_${run} "${out_${run}}")
+  elseif(MODE MATCHES "^model")
+    string(REGEX MATCHALL "(dissemination|  per trial|bytes per node|messages|network|reports carried)[^\n]*\n"
+           kept "${out_${run}}")
+    string(JOIN "" out_${run} ${kept})
   endif()
 endforeach()
 if(NOT csv_a STREQUAL csv_b)

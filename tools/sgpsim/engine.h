@@ -40,8 +40,16 @@ struct proto {
   int (*set_local)(struct sim *s, uint32_t id, uint32_t suspicion, const uint16_t sub[5]);
   int (*syn)(struct sim *s, uint32_t from, struct payload *out);
   /* Handles a delivered message: may send a reply (sim_send) and may take
-   * m->p for a deferred merge (sim_defer_merge, which clears m->p). */
+   * m->p for a deferred merge (sim_defer_merge, which clears m->p).
+   * merge=sgp and merge=model use sim_receive_exchange with their answer. */
   int (*receive)(struct sim *s, struct msg *m);
+  /* Node m->to's answer to a delivered SYN (an ACK) or ACK (a DELTA) from
+   * its current state: *out the reply (left empty for a DELTA without
+   * reports), *reports how many reports it carries, *carries whether m
+   * itself carries reports to merge.  0 ok, 1 undecodable (counted as
+   * rejected), -1 fatal.  NULL for protos with their own receive. */
+  int (*answer)(struct sim *s, const struct msg *m, struct payload *out, uint32_t *reports,
+                int *carries);
   /* Returns 0 merged, 1 rejected (counted by the engine), -1 fatal. */
   int (*merge)(struct sim *s, uint32_t to, const struct payload *p);
   int (*tick)(struct sim *s, uint32_t id);
@@ -67,10 +75,18 @@ struct sim {
   struct msgvec merges;  /* deferred merges of this round, in arrival order */
   uint64_t round_bytes;
   uint32_t round_rejected;
+  uint64_t round_part[SIM_PARTS]; /* merge=model: this round's byte and report breakdown */
 };
 
-extern const struct proto proto_sgp, proto_age;
+extern const struct proto proto_sgp, proto_age, proto_model;
 
+/* The exchange of spec §5.4 as the engine runs it for merge=sgp and
+ * merge=model: a SYN is answered by an ACK (always sent), an ACK by a DELTA
+ * (sent only with reports, SGP-XCHG-5) and queued for the deferred merge if
+ * it carries reports; a DELTA is queued for the deferred merge. */
+int sim_receive_exchange(struct sim *s, struct msg *m);
+/* Node id's heartbeat phase: the ticks it ran before round 0. */
+uint32_t sim_phase(const struct sim *s, uint32_t id);
 /* Sends p from -> to (ownership of p.data passes to the network), applying
  * the fault model to the message's tag.  0 or -1 on OOM. */
 int sim_send(struct sim *s, uint32_t from, uint32_t to, uint8_t kind, uint64_t tag,

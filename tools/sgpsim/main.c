@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "engine.h"
 #include "ideal.h"
 #include "plot.h"
 #include "sim.h"
@@ -30,12 +31,17 @@ static int run_dissemination(struct opts *o) {
   if (!list) return EXIT_RUN;
   printf("dissemination: rounds until every live node holds a new report (mean/max over %" PRIu32
          " trials per run, merge=%s, heartbeat=%" PRIu32 ", budget=%zu)\n",
-         o->c.trials, o->c.merge == SIM_MERGE_AGE ? "age" : "sgp",
-         o->heartbeat_set ? o->heartbeat : 10u, o->c.budget);
+         o->c.trials, sim_merge_name(o->c.merge), o->heartbeat_set ? o->heartbeat : 10u,
+         o->c.budget);
   printf(
       "ideal: the synchronous push-pull model simulated in the tool with the same per-message "
       "loss (SYN, ACK, DELTA), %" PRIu32 " trials\n%s",
       o->ideal_trials, SIM_MODEL_TEXT);
+  if (o->c.loss_unit == SIM_LOSS_DATAGRAM)
+    printf(
+        "loss: per sealed datagram (jigsaw flags 0x%02x); the ideal model keeps per-message "
+        "loss at the same rate\n",
+        (unsigned)o->c.frag_flags);
   printf("%6s %5s | %8s %4s | %8s %4s | %s\n", "n", "loss", "sim mean", "max", "ideal", "max",
          "log3(n)+ln(ln(n))");
   int rc = 0;
@@ -72,6 +78,17 @@ static int run_dissemination(struct opts *o) {
       printf("%6" PRIu32 " %5.2f | %8.2f %4" PRIu32 " | %8.2f %4" PRIu32 " | %.2f", n, w.c.loss,
              mean, mx, imean, imax, log((double)n) / log(3.0) + log(log((double)n)));
       if (done < r.trials) printf("  (%" PRIu32 " trials incomplete)", r.trials - done);
+      if (w.c.loss > 0) {
+        printf("  delivered");
+        for (int k = MSG_SYN; k <= MSG_DELTA; k++)
+          printf(" %s %.1f %%",
+                 k == MSG_SYN   ? "SYN"
+                 : k == MSG_ACK ? "ACK"
+                                : "DELTA",
+                 r.kind_sent[k]
+                     ? 100.0 * (double)(r.kind_sent[k] - r.kind_lost[k]) / (double)r.kind_sent[k]
+                     : 0.0);
+      }
       printf("\n");
       fflush(stdout);
       fprintf(stderr, "sgpsim: n=%" PRIu32 " loss=%.2f: %" PRIu32 " rounds in %.1f s\n", n,
@@ -166,7 +183,10 @@ int main(int argc, char **argv) {
     return EXIT_RUN;
   }
   summary_print(stdout, &o.c, &r);
-  verdict_table(stdout, &o.c, &r, o.table || o.c.n <= 64);
+  if (o.c.merge == SIM_MERGE_MODEL)
+    puts("final verdicts: not modelled (merge=model)");
+  else
+    verdict_table(stdout, &o.c, &r, o.table || o.c.n <= 64);
   int fail = 0;
   if (o.c.insider) {
     uint64_t effect = insider_compare(stdout, &o.c, &base, &r);
@@ -183,7 +203,7 @@ int main(int argc, char **argv) {
   if (o.plot) {
     char title[160];
     snprintf(title, sizeof title, "sgpsim n=%" PRIu32 " seed=%" PRIu64 " merge=%s", o.c.n, o.c.seed,
-             o.c.merge == SIM_MERGE_AGE ? "age" : "sgp");
+             sim_merge_name(o.c.merge));
     if (plot_png(o.plot, &r, title) != 0) rc = EXIT_RUN;
   }
   fprintf(stderr, "sgpsim: %.2f s wall time\n", now_s() - t0);

@@ -176,5 +176,5 @@ static int insider_round(struct sim *s) {
   return 0;
 }
 
-const struct proto proto_age = {init,  fini, restart,  set_local, syn,          receive,
-                                merge, tick, verdicts, version,   insider_round};
+const struct proto proto_age = {init, fini,  restart, set_local, syn,     receive,
+                                NULL, merge, tick,    verdicts,  version, insider_round};

@@ -129,8 +129,7 @@ static int init(struct sim *s) {
     if (start_node(s, i, 1) != 0) return -1;
     /* Nodes did not all start in the same T_gossip: a random heartbeat
      * phase keeps n/H heartbeats per round instead of n every H rounds. */
-    uint32_t phase =
-        c->phase_random ? rng_below(rng_hash(c->seed, RNG_PHASE, i, 0), c->params.heartbeat) : 0;
+    uint32_t phase = sim_phase(s, i);
     for (uint32_t k = 0; k < phase; k++)
       if (check(sgp_state_tick(&m->st[i]), "sgp_state_tick") != 0) return -1;
   }
@@ -168,32 +167,19 @@ static int syn(struct sim *s, uint32_t from, struct payload *out) {
   return encode(s, m->build, out);
 }
 
-static int receive(struct sim *s, struct msg *msg) {
+static int answer(struct sim *s, const struct msg *msg, struct payload *out, uint32_t *reports,
+                  int *carries) {
   struct sgp_model *m = M(s);
-  if (msg->kind == MSG_DELTA) return sim_defer_merge(s, msg);
-  if (sgp_packet_decode(m->dec, s->n, msg->p.data, msg->p.len) != SGP_OK) {
-    s->round_rejected++; /* honest senders never produce this */
-    return 0;
-  }
-  struct sgp_state *st = &m->st[msg->to];
-  struct payload out = {NULL, 0, 0};
-  if (msg->kind == MSG_SYN) {
-    if (check(sgp_state_make_ack(st, m->dec, m->build, s->c->budget), "sgp_state_make_ack") != 0)
-      return -1;
-    s->r->reports_in_ack += m->build->reports_count;
-    s->r->empty_ack += m->build->reports_count == 0;
-    if (encode(s, m->build, &out) != 0) return -1;
-    return sim_send(s, msg->to, msg->from, MSG_ACK, sim_reply_tag(msg), out);
-  }
-  /* ACK: answer with a DELTA (not sent when empty), keep the ACK's reports. */
-  if (check(sgp_state_make_delta(st, m->dec, m->build, s->c->budget), "sgp_state_make_delta") != 0)
+  if (sgp_packet_decode(m->dec, s->n, msg->p.data, msg->p.len) != SGP_OK) return 1;
+  const struct sgp_state *st = &m->st[msg->to];
+  sgp_err e = msg->kind == MSG_SYN ? sgp_state_make_ack(st, m->dec, m->build, s->c->budget)
+                                   : sgp_state_make_delta(st, m->dec, m->build, s->c->budget);
+  if (check(e, msg->kind == MSG_SYN ? "sgp_state_make_ack" : "sgp_state_make_delta") != 0)
     return -1;
-  s->r->reports_in_delta += m->build->reports_count;
-  if (m->build->reports_count > 0) {
-    if (encode(s, m->build, &out) != 0) return -1;
-    if (sim_send(s, msg->to, msg->from, MSG_DELTA, sim_reply_tag(msg), out) != 0) return -1;
-  }
-  return m->dec->reports_count > 0 ? sim_defer_merge(s, msg) : 0;
+  *reports = m->build->reports_count;
+  *carries = m->dec->reports_count > 0;
+  /* A DELTA without reports is never sent (SGP-XCHG-5), so it is not encoded. */
+  return msg->kind == MSG_SYN || *reports > 0 ? encode(s, m->build, out) : 0;
 }
 
 static int merge(struct sim *s, uint32_t to, const struct payload *p) {
@@ -280,5 +266,5 @@ static int insider_round(struct sim *s) {
   return send_forged(s, 1);
 }
 
-const struct proto proto_sgp = {init,  fini, restart,  set_local, syn,          receive,
-                                merge, tick, verdicts, version,   insider_round};
+const struct proto proto_sgp = {init,   fini,  restart, set_local, syn,     sim_receive_exchange,
+                                answer, merge, tick,    verdicts,  version, insider_round};

@@ -27,6 +27,7 @@ enum rng_purpose {
   RNG_TRIAL,        /* (k, attempt): dissemination trial origin */
   RNG_KEY,          /* (node): key seed */
   RNG_IDEAL,        /* (trial, round, node, what): ideal push-pull model */
+  RNG_FRAG_LOSS,    /* (tag, fragment): datagram dropped (--loss-unit datagram) */
 };
 
 uint64_t rng_hash(uint64_t a, uint64_t b, uint64_t c, uint64_t d);

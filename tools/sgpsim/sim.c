@@ -7,6 +7,7 @@
 #include "engine.h"
 #include "rng.h"
 #include "sgp/consensus.h"
+#include "sgp/fragment.h"
 
 /* The bot's agent output from its compromise round on: suspicion 4.6 with
  * sub-scores that sum to it (response time, IPs, traffic, ports, out/in). */
@@ -81,15 +82,44 @@ static int chance(uint64_t tag, uint64_t purpose, double p) {
   return p > 0 && rng_unit(rng_hash(tag, purpose, 0, 0)) < p;
 }
 
+/* Whether the network drops message p (and its sealed-datagram bytes):
+ * per message, or per fragment after the library's layout (§8.1), where a
+ * message survives when all data fragments arrive, or all but one with a
+ * parity fragment (SGP-FRAG-13).  -1 if p cannot be fragmented. */
+static int lost_in_network(struct sim *s, uint8_t kind, uint64_t tag, const struct payload *p) {
+  const struct sim_config *c = s->c;
+  uint32_t t = p->wire + ((c->frag_flags & SGP_FRAG_FLAG_AONT) ? 32u : 0u);
+  struct sgp_frag_layout l;
+  if (sgp_frag_layout(t, c->frag_flags, &l) != SGP_OK) {
+    fprintf(stderr, "sgpsim: a %u-byte message cannot be fragmented\n", (unsigned)t);
+    return -1;
+  }
+  uint32_t dropped = 0;
+  for (uint32_t f = 0; f < l.count; f++) {
+    s->r->kind_dgram_bytes[kind] += SGP_FRAG_AD_BYTES + sgp_frag_len(&l, f) + SGP_FRAG_TAG_BYTES;
+    if (c->loss_unit == SIM_LOSS_DATAGRAM && c->loss > 0 &&
+        rng_unit(rng_hash(tag, RNG_FRAG_LOSS, f, 0)) < c->loss)
+      dropped++;
+  }
+  s->r->kind_frags[kind] += l.count;
+  if (c->loss_unit == SIM_LOSS_DATAGRAM)
+    return dropped > ((c->frag_flags & SGP_FRAG_FLAG_PARITY) ? 1u : 0u);
+  return chance(tag, RNG_LOSS, c->loss);
+}
+
 int sim_send(struct sim *s, uint32_t from, uint32_t to, uint8_t kind, uint64_t tag,
              struct payload p) {
   const struct sim_config *c = s->c;
   s->round_bytes += p.wire;
   s->r->bytes += p.wire;
   s->r->sent++;
-  if (chance(tag, RNG_LOSS, c->loss)) {
-    s->r->lost++;
+  s->r->kind_sent[kind]++;
+  int lost = lost_in_network(s, kind, tag, &p);
+  if (lost != 0) {
     free(p.data);
+    if (lost < 0) return -1;
+    s->r->lost++;
+    s->r->kind_lost[kind]++;
     return 0;
   }
   uint32_t due = s->round;
@@ -121,6 +151,37 @@ int sim_defer_merge(struct sim *s, struct msg *m) {
   if (vec_push(&s->merges, m) != 0) return -1;
   m->p.data = NULL;
   return 0;
+}
+
+int sim_receive_exchange(struct sim *s, struct msg *m) {
+  if (m->kind == MSG_DELTA) return sim_defer_merge(s, m);
+  struct payload out = {NULL, 0, 0};
+  uint32_t reports = 0;
+  int carries = 0;
+  int rc = s->proto->answer(s, m, &out, &reports, &carries);
+  if (rc != 0) {
+    free(out.data);
+    if (rc < 0) return -1;
+    s->round_rejected++; /* honest senders never produce this */
+    return 0;
+  }
+  if (m->kind == MSG_SYN) {
+    s->r->reports_in_ack += reports;
+    s->r->empty_ack += reports == 0;
+    return sim_send(s, m->to, m->from, MSG_ACK, sim_reply_tag(m), out);
+  }
+  s->r->reports_in_delta += reports;
+  if (reports > 0) {
+    if (sim_send(s, m->to, m->from, MSG_DELTA, sim_reply_tag(m), out) != 0) return -1;
+  } else {
+    free(out.data);
+  }
+  return carries ? sim_defer_merge(s, m) : 0;
+}
+
+uint32_t sim_phase(const struct sim *s, uint32_t id) {
+  const struct sim_config *c = s->c;
+  return c->phase_random ? rng_below(rng_hash(c->seed, RNG_PHASE, id, 0), c->params.heartbeat) : 0;
 }
 
 uint64_t sim_reply_tag(const struct msg *m) {
@@ -277,7 +338,8 @@ static void print_row(const struct sim *s, const struct sim_round *row) {
 static int measure_round(struct sim *s, uint8_t *vbuf, uint32_t trial_gen[], uint32_t trial_seq[]) {
   const struct sim_config *c = s->c;
   struct sim_result *r = s->r;
-  struct sim_round row = {s->round, 0, 0, 0, 0, s->round_rejected, s->round_bytes};
+  struct sim_round row = {s->round, 0, 0, 0, 0, s->round_rejected, s->round_bytes, {0}};
+  memcpy(row.part, s->round_part, sizeof row.part);
   uint32_t tg, ts;
   s->proto->version(s, r->tracked, r->tracked, &tg, &ts);
   for (uint32_t i = 0; i < s->n; i++) {
@@ -327,7 +389,9 @@ int sim_run(const struct sim_config *c, struct sim_result *r) {
   s.c = c;
   s.r = r;
   s.n = c->n;
-  s.proto = c->merge == SIM_MERGE_AGE ? &proto_age : &proto_sgp;
+  s.proto = c->merge == SIM_MERGE_AGE     ? &proto_age
+            : c->merge == SIM_MERGE_MODEL ? &proto_model
+                                          : &proto_sgp;
   uint32_t rounds = c->rounds ? c->rounds : sim_auto_rounds(c);
   uint32_t *trial_gen = calloc(SIM_MAX_TRIALS, sizeof *trial_gen);
   uint32_t *trial_seq = calloc(SIM_MAX_TRIALS, sizeof *trial_seq);
@@ -368,6 +432,7 @@ int sim_run(const struct sim_config *c, struct sim_result *r) {
   for (s.round = 0; s.round < rounds; s.round++) {
     s.round_bytes = 0;
     s.round_rejected = 0;
+    memset(s.round_part, 0, sizeof s.round_part);
     if (apply_events(&s) != 0 || run_exchanges(&s) != 0) goto out;
     for (uint32_t i = 0; i < s.n; i++)
       if (s.alive[i] && s.proto->tick(&s, i) != 0) goto out;

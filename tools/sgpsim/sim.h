@@ -23,7 +23,12 @@
 
 enum { SIM_MAX_EVENTS = 16, SIM_MAX_TRIALS = 256 };
 
-enum sim_merge { SIM_MERGE_SGP = 0, SIM_MERGE_AGE = 1 };
+/* SIM_MERGE_MODEL: the reduced-state model of SGP's exchange (model.c). */
+enum sim_merge { SIM_MERGE_SGP = 0, SIM_MERGE_AGE = 1, SIM_MERGE_MODEL = 2 };
+
+/* What --loss drops: a whole message, or each sealed datagram of the
+ * message's fragments (§8; a message is lost unless enough arrive). */
+enum sim_loss_unit { SIM_LOSS_MESSAGE = 0, SIM_LOSS_DATAGRAM = 1 };
 
 struct sim_event {
   uint32_t id, round;
@@ -37,7 +42,9 @@ struct sim_config {
   struct sgp_params params; /* params.n == n */
   size_t budget;            /* delta budget passed to make_ack/make_delta */
   double loss, dup, delay;
-  int partition; /* rounds part_r1..part_r2, sides in part_side[n] (0/1) */
+  enum sim_loss_unit loss_unit;
+  uint8_t frag_flags; /* jigsaw flags of every message (0, AONT, AONT|PARITY) */
+  int partition;      /* rounds part_r1..part_r2, sides in part_side[n] (0/1) */
   uint32_t part_r1, part_r2;
   const uint8_t *part_side;
   struct sim_event crash[SIM_MAX_EVENTS], restart[SIM_MAX_EVENTS], compromise[SIM_MAX_EVENTS];
@@ -52,9 +59,15 @@ struct sim_config {
   FILE *out, *csv;
 };
 
+/* Breakdown of a round's traffic (merge=model only): encoded bytes of
+ * packet headers, digest entries and reports sent, and reports merged that
+ * were newer than the held one (adopted) or not (redundant copies). */
+enum { SIM_HDR_BYTES, SIM_DIGEST_BYTES, SIM_REPORT_BYTES, SIM_ADOPTED, SIM_REDUNDANT, SIM_PARTS };
+
 struct sim_round {
   uint32_t round, live, holding, comp, silent, rejected;
   uint64_t bytes;
+  uint64_t part[SIM_PARTS];
 };
 
 struct sim_result {
@@ -71,6 +84,9 @@ struct sim_result {
   uint64_t rejected, forged_sent;
   uint64_t reports_in_ack, reports_in_delta, empty_ack; /* merge=sgp: reports carried */
   uint64_t verify_calls, verify_hits;
+  /* per message kind (index MSG_SYN..MSG_DELTA): sent, lost, fragments, sealed datagram bytes */
+  uint64_t kind_sent[4], kind_lost[4], kind_frags[4], kind_dgram_bytes[4];
+  uint32_t model_rows_max; /* merge=model: most nodes with a non-empty own row after a tick */
   size_t mem_per_node;
   uint8_t *alive; /* n: alive at the end */
   uint8_t *final; /* n*n: final verdicts (sgp_verdict) row = viewer; dead rows 0 */

@@ -14,7 +14,12 @@ const char SIM_MODEL_TEXT[] =
     "  sgp_state_tick and sgp_consensus_run. A delayed message is delivered (and answered) in a\n"
     "  later round. merge=sgp: the real library (Ed25519, canonical codec, merge, tick,\n"
     "  consensus) for every node; only the transport is left out. merge=age: the paper's/GEMS\n"
-    "  age rule as a model inside the tool (no signatures).\n";
+    "  age rule as a model inside the tool (no signatures). merge=model: the reduced-state model\n"
+    "  of the SGP exchange (versions, ages and the codec's sizes; same decisions as merge=sgp).\n";
+
+const char *sim_merge_name(enum sim_merge m) {
+  return m == SIM_MERGE_AGE ? "age" : m == SIM_MERGE_MODEL ? "model" : "sgp";
+}
 
 static void events(FILE *out, const char *name, const struct sim_event *ev, uint32_t k) {
   fprintf(out, " %s=", name);
@@ -40,7 +45,10 @@ uint32_t trial_stats(const struct sim_result *r, double *mean, uint32_t *max) {
 void summary_print(FILE *out, const struct sim_config *c, const struct sim_result *r) {
   const struct sgp_params *p = &c->params;
   fprintf(out, "sgpsim: n=%" PRIu32 " seed=%" PRIu64 " rounds=%" PRIu32 " merge=%s\n", c->n,
-          c->seed, r->rounds, c->merge == SIM_MERGE_AGE ? "age (model)" : "sgp (real library)");
+          c->seed, r->rounds,
+          c->merge == SIM_MERGE_AGE     ? "age (model)"
+          : c->merge == SIM_MERGE_MODEL ? "model (reduced-state model of the SGP exchange)"
+                                        : "sgp (real library)");
   fputs(SIM_MODEL_TEXT, out);
   fprintf(out,
           "params: heartbeat=%" PRIu32 " t_cleanup=%" PRIu32 " max_silent=%" PRIu32
@@ -117,18 +125,50 @@ void summary_print(FILE *out, const struct sim_config *c, const struct sim_resul
             "bytes per node per round: %.1f mean in steady state (rounds %" PRIu32 "..%" PRIu32
             ", second half), %.1f mean over all rounds\n",
             steady / (r->rounds - from), from, r->rounds - 1, all / r->rounds);
+  if (c->merge == SIM_MERGE_MODEL && r->rounds) {
+    double part[SIM_PARTS] = {0};
+    for (uint32_t i = from; i < r->rounds; i++)
+      for (int k = 0; k < SIM_PARTS; k++)
+        part[k] += r->rows[i].live ? (double)r->rows[i].part[k] / r->rows[i].live : 0.0;
+    for (int k = 0; k < SIM_PARTS; k++) part[k] /= r->rounds - from;
+    fprintf(out,
+            "  steady state per node per round: headers %.1f B, digest entries %.1f B, reports "
+            "%.1f B; reports merged %.2f newer + %.2f redundant copies\n",
+            part[SIM_HDR_BYTES], part[SIM_DIGEST_BYTES], part[SIM_REPORT_BYTES], part[SIM_ADOPTED],
+            part[SIM_REDUNDANT]);
+  }
   fprintf(out,
           "messages: sent %" PRIu64 " (%" PRIu64 " bytes), lost %" PRIu64 ", duplicated %" PRIu64
           ", delayed %" PRIu64 ", to dead nodes %" PRIu64 ", cut by partition %" PRIu64
           "; packets rejected %" PRIu64 "\n",
           r->sent, r->bytes, r->lost, r->duplicated, r->delayed, r->dropped_dead,
           r->dropped_partition, r->rejected);
-  if (c->merge == SIM_MERGE_SGP) {
+  static const char *const kinds[4] = {"", "SYN", "ACK", "DELTA"};
+  fprintf(out,
+          "network: loss per %s, jigsaw flags 0x%02x; per kind sent/lost (delivered %%), "
+          "fragments, sealed-datagram bytes:",
+          c->loss_unit == SIM_LOSS_DATAGRAM ? "datagram" : "message", (unsigned)c->frag_flags);
+  for (int k = 1; k < 4; k++)
+    fprintf(out, " %s %" PRIu64 "/%" PRIu64 " (%.1f %%), %" PRIu64 ", %" PRIu64 ";", kinds[k],
+            r->kind_sent[k], r->kind_lost[k],
+            r->kind_sent[k]
+                ? 100.0 * (double)(r->kind_sent[k] - r->kind_lost[k]) / (double)r->kind_sent[k]
+                : 0.0,
+            r->kind_frags[k], r->kind_dgram_bytes[k]);
+  fputc('\n', out);
+  if (c->merge == SIM_MERGE_MODEL)
+    fprintf(out,
+            "model: versions, ages and encoded sizes only (no signatures, no consensus: verdicts "
+            "UNKNOWN); most nodes with a non-empty own opinion row at once: %" PRIu32 "\n",
+            r->model_rows_max);
+  if (c->merge != SIM_MERGE_AGE) {
     fprintf(out,
             "reports carried: %" PRIu64 " in ACKs (%" PRIu64 " ACKs had none), %" PRIu64
             " in DELTAs\n",
             r->reports_in_ack, r->empty_ack, r->reports_in_delta);
-    if (c->memo)
+    if (c->merge == SIM_MERGE_MODEL)
+      fputs("verify: none (model)\n", out);
+    else if (c->memo)
       fprintf(out, "verify: memoized (%" PRIu64 " calls, %" PRIu64 " cache hits)\n",
               r->verify_calls, r->verify_hits);
     else
@@ -241,8 +281,8 @@ uint64_t insider_compare(FILE *out, const struct sim_config *c, const struct sim
           "insider ablation (merge=%s): node %" PRIu32 "'s key stolen; it frames %" PRIu32
           " (clean) and hides the bot; %" PRIu64 " forged packets sent, %" PRIu64
           " packets rejected (%" PRIu64 " without insider)\n",
-          c->merge == SIM_MERGE_AGE ? "age" : "sgp", x, c->frame_id, att->forged_sent,
-          att->rejected, base->rejected);
+          sim_merge_name(c->merge), x, c->frame_id, att->forged_sent, att->rejected,
+          base->rejected);
   for (uint32_t j = 0; j < c->n; j++) {
     if (j == x) continue;
     uint32_t trans[5][5];

@@ -12,6 +12,9 @@
 
 extern const char SIM_MODEL_TEXT[];
 
+/* "sgp", "age" or "model". */
+const char *sim_merge_name(enum sim_merge m);
+
 void summary_print(FILE *out, const struct sim_config *c, const struct sim_result *r);
 /* full = one line per node id; else a digest (for large n). */
 void verdict_table(FILE *out, const struct sim_config *c, const struct sim_result *r, int full);

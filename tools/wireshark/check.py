@@ -138,24 +138,12 @@ def run(a, bins, work):
         c.setup()
         for i in range(1, a.n, 2):
             c.write_config(i, {("transport", "jigsaw"): "parity"})
-        cap_log = os.path.join(work, "dumpcap.log")
-        cap = sc.spawn(["dumpcap", "-q", "-i", "lo", "-f", "udp portrange %d-%d" % (lo, hi),
-                        "-a", "duration:%d" % a.seconds, "-w", pcap], cap_log)
-        started = sc.wait_until(lambda: "Capturing on" in sc._read(cap_log)
-                                or cap.poll() is not None, 10)
-        if cap.poll() is not None or not started:
-            msg = sc._read(cap_log).strip()
-            sc._stop_proc(cap)
-            if any(w in msg.lower() for w in ("permission", "operation not permitted",
-                                             "don't have permission", "capabilit")):
-                skip("capture on lo not permitted: %s" % msg[-300:])
-            fail("dumpcap did not start: %s" % msg[-300:])
-        c.start()
         try:
-            cap.wait(timeout=a.seconds + 15)
-        except subprocess.TimeoutExpired:
-            sc._stop_proc(cap)
-            fail("dumpcap did not stop after %d s" % a.seconds)
+            sc.capture_cluster(c, pcap, a.seconds, os.path.join(work, "dumpcap.log"))
+        except sc.CaptureUnavailable as e:
+            skip(str(e))
+        except RuntimeError as e:
+            fail(str(e))
         rounds = [st["round"] for st in (c.status(i) for i in range(a.n)) if st]
     print("cluster n=%d on 127.0.0.1:%d-%d, %d s capture, node rounds %s" %
           (a.n, lo, hi, a.seconds, rounds))

@@ -68,8 +68,8 @@ struct sgp_agentsrc {
 /* Parse spec, validate cfg (may be NULL: defaults) and speed_milli (replay
  * speed x 1000, 1..SGP_AGENTSRC_SPEED_MILLI_MAX; 1000 = real time).  Errors: SGP_ERR_INVALID_ARG
  * (unknown kind, bad speed), SGP_ERR_SYNTAX (malformed spec or IP), SGP_ERR_RANGE (V > 5000),
- * SGP_ERR_MISSING (file cannot be opened), reader errors for a bad log
- * header.  On error s is left closed (kind NONE). */
+ * SGP_ERR_FLOW_IO (file cannot be opened or read), reader errors for a bad
+ * log header.  On error *s is left all zero (closed, kind NONE). */
 SGP_MUST_CHECK sgp_err sgp_agentsrc_open(struct sgp_agentsrc *s, const char *spec,
                                          const struct sgp_agent_config *cfg, uint32_t speed_milli,
                                          uint64_t now_ms);

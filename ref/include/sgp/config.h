@@ -8,7 +8,9 @@
  *
  *   [node]      id (required), roster, key, state_dir, control_socket
  *               (required paths), listen (optional; default: the node's
- *               own roster address), log_level = debug|info|warn|error
+ *               own roster address), log_level = debug|info|warn|error,
+ *               keylog (optional path: opt-in session key log for
+ *               `sgp inspect`; absent = off, SGP-NODE-20)
  *   [protocol]  t_gossip_ms heartbeat t_cleanup theta_suspect
  *               theta_compromised max_silent budget   (spec §1.4 ranges)
  *   [transport] jigsaw = off|aont|parity (aont-parity accepted as in §1.4)
@@ -72,6 +74,7 @@ enum sgp_config_key {
   SGP_CFG_CONTROL_SOCKET,
   SGP_CFG_LISTEN,
   SGP_CFG_SOURCE,
+  SGP_CFG_KEYLOG,
   SGP_CFG_KEYS_TRACKED,
 };
 
@@ -84,6 +87,7 @@ struct sgp_config {
   int has_listen;         /* 0: bind the own roster address */
   struct sgp_addr listen; /* may be the wildcard 0.0.0.0 or :: */
   enum sgp_log_level log_level;
+  char keylog[SGP_CONFIG_PATH_MAX]; /* "" = no key log (the default, SGP-NODE-20) */
 
   uint32_t t_gossip_ms, heartbeat, t_cleanup, theta_suspect, theta_compromised, max_silent;
   uint32_t budget;

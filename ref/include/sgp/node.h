@@ -163,6 +163,11 @@ struct sgp_node_event {
   struct sgp_merge_result merge;    /* MERGE */
   enum sgp_node_drop drop;          /* DROP */
   sgp_err err;                      /* DROP, FATAL */
+  /* HANDSHAKE: the session that just became current (its indices and
+   * transport keys), valid only during the callback.  For an opt-in key
+   * log (sgpd `keylog`); never log it.  Emitted before any data is sealed
+   * on that session. */
+  const struct sgp_session *session;
 };
 
 /* ---- statistics (every counter, for metrics) ---- */

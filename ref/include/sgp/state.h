@@ -100,6 +100,21 @@ SGP_MUST_CHECK sgp_err sgp_state_make_ack(const struct sgp_state *st, const sgp_
 SGP_MUST_CHECK sgp_err sgp_state_make_delta(const struct sgp_state *st, const sgp_packet *ack,
                                             sgp_packet *out, size_t budget);
 
+/* The budget rule of SGP-XCHG-4, the one copy the library and the
+ * simulator's reduced-state model share.  cand[0..nc) holds candidates as
+ * sgp_select_key() values in ascending origin order; wire(ctx, origin)
+ * gives a report's encoded size.
+ * If all candidates fit within budget bytes and SGP_MAX_REPORTS, all are
+ * taken; otherwise they are taken in priority order (own report, then
+ * ascending age, then ascending origin) until the next one does not fit.
+ * On return cand[0..taken) holds the taken origin ids in ascending order
+ * (SGP-XCHG-6) and *bytes their report bytes.  Sorts in place, no
+ * allocation. */
+uint64_t sgp_select_key(uint32_t origin, uint32_t self, uint16_t age);
+size_t sgp_select_reports(uint64_t *cand, size_t nc, size_t budget,
+                          size_t (*wire)(const void *ctx, uint32_t origin), const void *ctx,
+                          size_t *bytes);
+
 struct sgp_merge_result {
   uint32_t adopted, stale, tie_replaced;
 };
