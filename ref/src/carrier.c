@@ -310,16 +310,20 @@ static uint64_t noise(const struct gen_key *k, uint64_t a, uint64_t b, uint64_t 
   return mix64(k->k0 ^ mix64(k->k1 + ((c << 48) ^ (a << 24) ^ b)));
 }
 
-/* Bilinear value noise on a lattice of the given cell size, scaled by
+/* The four lattice values around cell (gx, gy) of one octave, in the order
+ * (gx, gy), (gx+1, gy), (gx, gy+1), (gx+1, gy+1). */
+static void corners(const struct gen_key *k, uint32_t octave, uint32_t gx, uint32_t gy,
+                    uint32_t v[4]) {
+  v[0] = (uint32_t)(noise(k, gx, gy, octave) & 0xffu);
+  v[1] = (uint32_t)(noise(k, gx + 1u, gy, octave) & 0xffu);
+  v[2] = (uint32_t)(noise(k, gx, gy + 1u, octave) & 0xffu);
+  v[3] = (uint32_t)(noise(k, gx + 1u, gy + 1u, octave) & 0xffu);
+}
+
+/* Bilinear value noise inside a cell of the given size, scaled by
  * cell*cell: result in 0 .. 255*cell*cell. */
-static uint32_t value_noise(const struct gen_key *k, uint32_t octave, uint32_t cell, uint32_t x,
-                            uint32_t y) {
-  uint32_t gx = x / cell, gy = y / cell, fx = x % cell, fy = y % cell;
-  uint32_t a = (uint32_t)(noise(k, gx, gy, octave) & 0xffu);
-  uint32_t b = (uint32_t)(noise(k, gx + 1u, gy, octave) & 0xffu);
-  uint32_t c = (uint32_t)(noise(k, gx, gy + 1u, octave) & 0xffu);
-  uint32_t d = (uint32_t)(noise(k, gx + 1u, gy + 1u, octave) & 0xffu);
-  uint32_t top = a * (cell - fx) + b * fx, bot = c * (cell - fx) + d * fx;
+static uint32_t bilinear(const uint32_t v[4], uint32_t cell, uint32_t fx, uint32_t fy) {
+  uint32_t top = v[0] * (cell - fx) + v[1] * fx, bot = v[2] * (cell - fx) + v[3] * fx;
   return top * (cell - fy) + bot * fy;
 }
 
@@ -334,9 +338,21 @@ sgp_err sgp_carrier_generate_pgm(uint32_t width, uint32_t height, sgp_carrier_rn
   struct gen_key k = draw_key(rng, rng_ctx);
   uint8_t *px = out + hl;
   for (uint32_t y = 0; y < height; y++) {
+    /* Lattice values change once per cell, not per pixel: recomputed only
+     * when x enters a new cell (the pixels are the same either way). */
+    uint32_t c32[4], c8[4], gx32 = UINT32_MAX, gx8 = UINT32_MAX;
     for (uint32_t x = 0; x < width; x++) {
+      if (x / 32u != gx32) {
+        gx32 = x / 32u;
+        corners(&k, 0, gx32, y / 32u, c32);
+      }
+      if (x / 8u != gx8) {
+        gx8 = x / 8u;
+        corners(&k, 1, gx8, y / 8u, c8);
+      }
       /* Two octaves in units of 1/1024: cell 32 (weight 3/4), cell 8 (1/4). */
-      uint32_t v = (3u * value_noise(&k, 0, 32, x, y) + 16u * value_noise(&k, 1, 8, x, y)) / 4u;
+      uint32_t v =
+          (3u * bilinear(c32, 32, x % 32u, y % 32u) + 16u * bilinear(c8, 8, x % 8u, y % 8u)) / 4u;
       int32_t p = (int32_t)((v + 512u) / 1024u);
       p += (int32_t)(noise(&k, x, y, 2) % 3u) - 1; /* dither -1, 0, +1 */
       p = p < 0 ? 0 : p > 255 ? 255 : p;
