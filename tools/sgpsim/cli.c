@@ -47,7 +47,7 @@ static const char USAGE[] =
     "                        heartbeats per round; aligned: all n every H rounds)\n"
     "  --xchg v1|chunked|chunked-push  exchange of --merge model (default v1 = SGP v1).\n"
     "                        chunked and chunked-push are a PROPOSAL, NOT SGP v1\n"
-    "                        (/work/notes/xchg-proposal.md): every message fits one\n"
+    "                        (spec/proposals/chunked-exchange.md): every message fits one\n"
     "                        datagram, digests in self-contained origin-range chunks\n"
     "                        answered independently; -push adds the fresh reports\n"
     "  --xchg-chunks C       proposal: digest chunks per SYN (default 227)\n"
@@ -238,7 +238,8 @@ int cli_finish(struct opts *o) {
   if (xopt.mode != 0 && c->merge != SIM_MERGE_MODEL)
     return cli_die_usage("--xchg %s", "chunked and chunked-push need --merge model");
   if (xopt.chunks == 0 || xopt.push_dgrams == 0 || xopt.push_rounds == 0)
-    return cli_die_usage("--xchg-chunks, --xchg-push-rounds, --xchg-push-dgrams %s", "must be >= 1");
+    return cli_die_usage("--xchg-chunks, --xchg-push-rounds, --xchg-push-dgrams %s",
+                         "must be >= 1");
   model_set_xchg(xopt.mode, xopt.chunks, xopt.push_rounds, xopt.push_dgrams);
   if (c->merge == SIM_MERGE_MODEL &&
       (c->n_crash || c->n_restart || c->n_compromise || c->insider || o->ablation))

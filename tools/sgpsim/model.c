@@ -44,6 +44,7 @@
 #include "sgp/consensus.h"
 #include "sgp/fragment.h"
 #include "sgp/limits.h"
+#include "sgp/state.h"
 
 /* Sizes of origin j's versions, indexed by seq ([0] unused). */
 struct vlog {
@@ -89,7 +90,7 @@ static struct rmodel *R(const struct sim *s) {
 
 /* ---- exchange variant (PROPOSAL, not SGP v1) ------------------------------
  * --xchg v1 (default) is SGP v1 exactly.  chunked / chunked-push are a
- * proposed wire change (/work/notes/xchg-proposal.md), modelled only here. */
+ * proposed wire change (spec/proposals/chunked-exchange.md), modelled only here. */
 enum { XCHG_V1 = 0, XCHG_CHUNKED = 1, XCHG_CHUNKED_PUSH = 2 };
 static struct {
   int mode;
@@ -376,42 +377,32 @@ static int cmp_u64(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-/* select(self, D) of SGP-XCHG-3/4 into m->cand (origins); returns the count
- * taken and sets *bytes to their report bytes.  base = packet bytes before
- * the reports. */
+struct wire_ctx {
+  const struct rmodel *m;
+  const uint32_t *held;
+};
+
+/* A held report's encoded size, from the size log (sgp_select_reports). */
+static size_t held_wire(const void *ctx, uint32_t o) {
+  const struct wire_ctx *w = ctx;
+  return w->m->log[o].rsize[w->held[o]];
+}
+
+/* select(self, D) of SGP-XCHG-3/4 into m->cand (origins), by the library's
+ * rule (sgp_select_reports); returns the count taken and sets *bytes to
+ * their report bytes.  base = packet bytes before the reports. */
 static size_t select_reports(struct sim *s, uint32_t self, const uint32_t *d, size_t base,
                              size_t *bytes) {
   struct rmodel *m = R(s);
   const uint32_t *h = held_of(s, self);
   const uint16_t *age = age_of(s, self);
-  size_t budget = s->c->budget ? s->c->budget : SGP_DEFAULT_BUDGET, nc = 0, total = 0;
+  size_t budget = s->c->budget ? s->c->budget : SGP_DEFAULT_BUDGET, nc = 0;
   if (budget > SGP_MAX_PACKET) budget = SGP_MAX_PACKET;
   if (budget > SGP_MAX_PACKET - base) budget = SGP_MAX_PACKET - base;
   for (uint32_t o = 0; o < s->n; o++)
-    if (h[o] > d[o]) {
-      m->cand[nc++] = o;
-      total += m->log[o].rsize[h[o]];
-    }
-  if (total <= budget && nc <= SGP_MAX_REPORTS) {
-    *bytes = total;
-    return nc;
-  }
-  /* Priority: own report first, then ascending age, then ascending origin. */
-  for (size_t k = 0; k < nc; k++) {
-    uint32_t o = (uint32_t)m->cand[k];
-    m->cand[k] = (uint64_t)(o == self ? 0 : 1) << 48 | (uint64_t)age[o] << 32 | o;
-  }
-  qsort(m->cand, nc, sizeof *m->cand, cmp_u64);
-  size_t take = 0, used = 0;
-  for (; take < nc && take < SGP_MAX_REPORTS; take++) {
-    uint32_t o = (uint32_t)(m->cand[take] & 0xffffffffu);
-    size_t w = m->log[o].rsize[h[o]];
-    if (w > budget - used) break;
-    used += w;
-    m->cand[take] = o;
-  }
-  *bytes = used;
-  return take;
+    if (h[o] > d[o]) m->cand[nc++] = sgp_select_key(o, self, age[o]);
+  struct wire_ctx w = {m, h};
+  return sgp_select_reports(m->cand, nc, budget, held_wire, &w, bytes);
 }
 
 static int answer(struct sim *s, const struct msg *msg, struct payload *out, uint32_t *reports,
@@ -449,8 +440,9 @@ static int answer(struct sim *s, const struct msg *msg, struct payload *out, uin
  * (honest copies of it are never newer than the own report). */
 static int merge(struct sim *s, uint32_t to, const struct payload *p) {
   const uint32_t *in = (const uint32_t *)p->data;
-  const uint32_t *r = X.mode == XCHG_V1 ? in + P_HEAD + (in[P_HAS_DIGEST] ? s->n : 0)
-                                        : in + X_HEAD + (in[P_HAS_DIGEST] ? in[X_HI] - in[X_LO] : 0);
+  const uint32_t *r = X.mode == XCHG_V1
+                          ? in + P_HEAD + (in[P_HAS_DIGEST] ? s->n : 0)
+                          : in + X_HEAD + (in[P_HAS_DIGEST] ? in[X_HI] - in[X_LO] : 0);
   uint32_t *h = held_of(s, to);
   uint16_t *age = age_of(s, to);
   for (uint32_t k = 0; k < in[P_NREP]; k++) {
@@ -482,7 +474,6 @@ static int insider_round(struct sim *s) {
   fprintf(stderr, "sgpsim: merge=model has no insider\n");
   return -1;
 }
-
 
 /* ---- chunked exchange (PROPOSAL, not SGP v1) -------------------------------
  * Every message fits one sealed datagram: header + range fields + entries +
@@ -562,8 +553,7 @@ static size_t xselect(struct sim *s, uint32_t self, const uint32_t *d, uint32_t 
   const uint16_t *age = age_of(s, self);
   size_t budget = s->c->budget ? s->c->budget : SGP_DEFAULT_BUDGET, nc = 0, take = 0;
   for (uint32_t o = lo; o < hi; o++)
-    if (h[o] > d[o - lo])
-      m->cand[nc++] = (uint64_t)(o == self ? 0 : 1) << 48 | (uint64_t)age[o] << 32 | o;
+    if (h[o] > d[o - lo]) m->cand[nc++] = sgp_select_key(o, self, age[o]);
   if (nc > 1) qsort(m->cand, nc, sizeof *m->cand, cmp_u64);
   for (; take < nc && *count < SGP_MAX_REPORTS; take++) {
     uint32_t o = (uint32_t)(m->cand[take] & 0xffffffffu);
@@ -668,7 +658,8 @@ static int push_fresh(struct sim *s, uint32_t from, uint32_t to, uint64_t tag) {
             : age[o] < 1 || age[o] > X.push_rounds)
       continue;
     uint64_t tie = rng_hash(s->c->seed, XG_TIE, ((uint64_t)s->round << 32) | from, o) & 0x7fffffffu;
-    m->cand[nc++] = (uint64_t)(own ? 0 : 1) << 63 | (uint64_t)(own ? 0 : age[o]) << 47 | tie << 16 | o;
+    m->cand[nc++] =
+        (uint64_t)(own ? 0 : 1) << 63 | (uint64_t)(own ? 0 : age[o]) << 47 | tie << 16 | o;
   }
   if (!nc) return 0;
   qsort(m->cand, nc, sizeof *m->cand, cmp_u64);
