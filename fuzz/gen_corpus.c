@@ -634,6 +634,27 @@ static void config_corpus(void) {
   emit("fuzz_config", "gen-next.bin", (const uint8_t[]){2}, 1, "\xff\xff\xff\xfe", 4);
 }
 
+/* The labelled Zeek logs of ../shared/data whose first lines seed the log readers (read
+ * when the corpus is generated, never committed). */
+static const char *const shared_logs[] = {"njrat-ctu-230-1.conn.log.labeled",
+                                          "benign-ctu-normal-40-day1.conn.log.labeled"};
+
+/* The first `lines` lines (at most cap bytes) of shared_logs[i] into buf; 0 if missing. */
+static size_t log_head(const char *data_dir, size_t i, size_t lines, char *buf, size_t cap) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s", data_dir, shared_logs[i]);
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    fprintf(stderr, "gen_corpus: %s missing (Zeek seeds skipped)\n", path);
+    return 0;
+  }
+  size_t n = fread(buf, 1, cap, f), seen = 0, end = 0;
+  fclose(f);
+  while (end < n && seen < lines)
+    if (buf[end++] == '\n') seen++;
+  return end;
+}
+
 /* fuzz_flowlog (byte 0: 0 Zeek, 1 binetflow): the head of each labelled Zeek log of the shared
  * data (read at build time into the build directory, never into the repository), and a
  * binetflow log with every column form the parser knows. */
@@ -650,22 +671,10 @@ static void flowlog_corpus(const char *data_dir) {
       "2011/08/10 09:47:01.1,1.0,udp,2001:db8::1,53000,  <?>,2001:db8::53,53,CON,0,0,2,200,100,"
       "flow=Background-UDP\n";
   emit("fuzz_flowlog", "binetflow.bin", (const uint8_t[]){1}, 1, argus, sizeof argus - 1);
-  static const char *const logs[] = {"njrat-ctu-230-1.conn.log.labeled",
-                                     "benign-ctu-normal-40-day1.conn.log.labeled"};
   static char buf[16384];
-  for (size_t i = 0; i < sizeof logs / sizeof logs[0]; i++) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", data_dir, logs[i]);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-      fprintf(stderr, "gen_corpus: %s missing (Zeek seed skipped)\n", path);
-      continue;
-    }
-    size_t n = fread(buf, 1, sizeof buf, f);
-    fclose(f);
-    size_t lines = 0, end = 0;
-    while (end < n && lines < 30)
-      if (buf[end++] == '\n') lines++;
+  for (size_t i = 0; i < sizeof shared_logs / sizeof shared_logs[0]; i++) {
+    size_t end = log_head(data_dir, i, 30, buf, sizeof buf);
+    if (end == 0) continue;
     char name[64];
     snprintf(name, sizeof name, "zeek-%zu.bin", i);
     emit("fuzz_flowlog", name, (const uint8_t[]){0}, 1, buf, end);
@@ -840,22 +849,11 @@ static void agentsrc_corpus(const char *data_dir) {
     k += 9000;
     emit("fuzz_agentsrc", "reader-overlong.bin", (const uint8_t[]){1, 1}, 2, big, k);
   }
-  static const char *const logs[] = {"njrat-ctu-230-1.conn.log.labeled",
-                                     "benign-ctu-normal-40-day1.conn.log.labeled"};
   static char buf[16384];
-  for (size_t i = 0; i < sizeof logs / sizeof logs[0]; i++) {
-    char path[4096], name[64], spec[128];
-    snprintf(path, sizeof path, "%s/%s", data_dir, logs[i]);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-      fprintf(stderr, "gen_corpus: %s missing (agentsrc Zeek seed skipped)\n", path);
-      continue;
-    }
-    size_t n = fread(buf, 1, sizeof buf, f);
-    fclose(f);
-    size_t lines = 0, end = 0;
-    while (end < n && lines < 40)
-      if (buf[end++] == '\n') lines++;
+  for (size_t i = 0; i < sizeof shared_logs / sizeof shared_logs[0]; i++) {
+    char name[64], spec[128];
+    size_t end = log_head(data_dir, i, 40, buf, sizeof buf);
+    if (end == 0) continue;
     /* The host: the originator (3rd column) of the first data line. */
     char host[64] = "";
     for (size_t k = 0; k < end; k++) {

@@ -30,9 +30,7 @@ import sgpcluster as sc  # noqa: E402
 CONVERGE_TIMEOUT = 45.0
 
 
-def fail(msg):
-    print("FAIL: " + msg)
-    sys.exit(1)
+fail = sc.fail
 
 
 def ok(msg):

@@ -41,6 +41,18 @@ VERDICTS = ("CLEAN", "SUSPECT", "COMPROMISED", "SILENT", "UNKNOWN")
 TEST_SEED = "5347502d636c75737465722d746573742d6b6579732d6f6e6c792d2d2d2d2d21"  # tests only
 SKIP = 77  # ctest SKIP_RETURN_CODE
 
+
+def skip(msg):
+    """Ends a test script as skipped (ctest SKIP_RETURN_CODE)."""
+    print("SKIP: " + msg)
+    sys.exit(SKIP)
+
+
+def fail(msg):
+    """Ends a test script as failed."""
+    print("FAIL: " + msg)
+    sys.exit(1)
+
 # ---------------------------------------------------------------- process registry
 _procs = []  # every Popen this module started and has not reaped
 _tmpdirs = []  # work dirs this module created and must remove on exit

@@ -33,14 +33,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "cluster"))
 import sgpcluster as sc  # noqa: E402
 
 
-def skip(msg):
-    print("SKIP: " + msg)
-    sys.exit(sc.SKIP)
-
-
-def fail(msg):
-    print("FAIL: " + msg)
-    sys.exit(1)
+skip, fail = sc.skip, sc.fail
 
 
 def summary(text):

@@ -34,14 +34,7 @@ FIELDS = ["frame.number", "ip.src", "ip.dst", "udp.srcport", "udp.dstport", "sgp
           "sgp.frag.total_len", "sgp.keepalive", "sgp.sender_node", "sgp.receiver_index", "udp.length"]
 
 
-def skip(msg):
-    print("SKIP: " + msg)
-    sys.exit(sc.SKIP)
-
-
-def fail(msg):
-    print("FAIL: " + msg)
-    sys.exit(1)
+skip, fail = sc.skip, sc.fail
 
 
 def synthetic_pcap(path, payloads, port=41000):
