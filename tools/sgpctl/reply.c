@@ -113,7 +113,11 @@ static int show_json(const char *cmd, const char *p, size_t len, int raw, FILE *
   }
   const char *e = get_str(root, "error");
   int rc = 0;
-  if (e != NULL) {
+  if (e == NULL && json_is_string(json_object_get(root, "error"))) {
+    /* sgpd's refusal, but with bytes that must not reach the terminal. */
+    fprintf(err, "sgpctl: garbled reply (error text is not printable)\n");
+    rc = SGPCTL_REPLY_FAIL;
+  } else if (e != NULL) {
     fprintf(err, "sgpctl: sgpd: %s\n", e);
     rc = SGPCTL_REPLY_FAIL;
   } else if (raw) {
