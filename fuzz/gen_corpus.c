@@ -698,18 +698,20 @@ static void node_corpus(void) {
   emit("fuzz_node", "mixed.bin", NULL, 0, mixed, sizeof mixed);
 }
 
+/* A /proc/net/dev text in the kernel's format (seeds of fuzz_procnet and fuzz_agentsrc). */
+static const char procnet_dev[] =
+    "Inter-|   Receive                                                |  Transmit\n"
+    " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs "
+    "drop fifo colls carrier compressed\n"
+    "    lo: 13885046   41729    0    0    0     0          0         0 13885046   41729    0 "
+    "   0    0     0       0          0\n"
+    "  eth0: 117823864    3944    0    0    0     0          0         0   204036    2716    0 "
+    "   0    0     0       0          0\n";
+
 /* fuzz_procnet: /proc/net texts in the kernel's formats (net/core/net-procfs.c dev_seq_show,
  * net/ipv4/tcp_ipv4.c get_tcp4_sock, net/ipv6/tcp_ipv6.c get_tcp6_sock); mode byte 0 dev,
  * 1 tcp/udp, 2 tcp6/udp6. */
 static void procnet_corpus(void) {
-  static const char dev[] =
-      "Inter-|   Receive                                                |  Transmit\n"
-      " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs "
-      "drop fifo colls carrier compressed\n"
-      "    lo: 13885046   41729    0    0    0     0          0         0 13885046   41729    0 "
-      "   0    0     0       0          0\n"
-      "  eth0: 117823864    3944    0    0    0     0          0         0   204036    2716    0 "
-      "   0    0     0       0          0\n";
   static const char head[] =
       "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  "
       "timeout inode\n";
@@ -725,7 +727,7 @@ static void procnet_corpus(void) {
       "00000000:00000000 00:00000000 00000000  1000        0 5555 1 0000000016a08da2 20 4 30 10 "
       "-1\n";
   char buf[1024];
-  emit("fuzz_procnet", "dev.bin", (const uint8_t[]){0}, 1, dev, sizeof dev - 1);
+  emit("fuzz_procnet", "dev.bin", (const uint8_t[]){0}, 1, procnet_dev, sizeof procnet_dev - 1);
   int n = snprintf(buf, sizeof buf, "%s%s", head, tcp);
   emit("fuzz_procnet", "tcp.bin", (const uint8_t[]){1}, 1, buf, (size_t)n);
   n = snprintf(buf, sizeof buf, "%s%s", head, tcp6);
@@ -878,14 +880,7 @@ static void agentsrc_corpus(const char *data_dir) {
     emit("fuzz_agentsrc", name, (const uint8_t[]){1, 0}, 2, buf, end);
   }
 
-  static const char dev1[] =
-      "Inter-|   Receive                                                |  Transmit\n"
-      " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs "
-      "drop fifo colls carrier compressed\n"
-      "    lo: 13885046   41729    0    0    0     0          0         0 13885046   41729    0 "
-      "   0    0     0       0          0\n"
-      "  eth0: 117823864    3944    0    0    0     0          0         0   204036    2716    0 "
-      "   0    0     0       0          0\n";
+  const char *dev1 = procnet_dev;
   static const char dev2[] =
       "Inter-|   Receive                                                |  Transmit\n"
       " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs "
